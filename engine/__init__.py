@@ -1,0 +1,5 @@
+"""The shared engine of docker-hostnet: lessons, checks, targets, runner, progress.
+
+Nothing here knows about terminals or Slack: the runner emits plain event
+objects (``hostnet.engine.events``) that the front ends render.
+"""

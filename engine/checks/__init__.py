@@ -1,0 +1,30 @@
+"""Check kinds, keyed by the name lessons use in ``kind:``.
+
+Adding a kind: one module with one :class:`~.base.Check` subclass, and one
+line here. The registry is explicit (no import side effects).
+"""
+
+from __future__ import annotations
+
+from .base import Check, CheckContext, CheckResult
+from .command import CommandCheck
+from .container import ContainerCheck
+from .http import HttpCheck
+from .image import ImageCheck
+from .interfaces import InterfacesCheck
+from .logs import LogsCheck
+from .output import OutputCheck
+from .port import PortCheck
+
+REGISTRY: dict[str, type[Check]] = {
+    "command": CommandCheck,
+    "container": ContainerCheck,
+    "http": HttpCheck,
+    "image": ImageCheck,
+    "interfaces": InterfacesCheck,
+    "logs": LogsCheck,
+    "output": OutputCheck,
+    "port": PortCheck,
+}
+
+__all__ = ["REGISTRY", "Check", "CheckContext", "CheckResult"]

@@ -1,0 +1,131 @@
+"""The uniform interface of every check kind.
+
+A check is declared in a lesson (the pydantic model: *what* to assert) and
+evaluated against a target (through ``Target.facts`` / ``Target.docker``:
+*how* the host is read). Each evaluation gives one :class:`CheckResult`.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+
+from ..targets import CommandResult, Target
+
+VAR_PATTERN = r"^@\{[a-z_][a-z0-9_]*\}$"
+
+# Numbers in lessons may also be a variable (``port: "@{port}"``); the loader
+# substitutes it before validating, so only the published schema needs to know.
+Int = Annotated[
+    int,
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": VAR_PATTERN}]}),
+]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One verdict, with the evidence a learner needs to act on it."""
+
+    kind: str
+    description: str
+    ok: bool
+    expected: str
+    observed: str
+    hint: str | None = None
+    note: str | None = None  # e.g. "owner not visible without root"
+
+
+@dataclass
+class CheckContext:
+    """What a check may look at."""
+
+    target: Target
+    step_started: float  # wall-clock time (epoch seconds) the step began
+    output: CommandResult | None = None  # the step's own command, when the tool ran it
+    snapshots: dict[str, Any] = field(default_factory=dict)
+
+
+class Check(BaseModel, ABC):
+    """Base of every check kind; subclasses set ``kind`` to a Literal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    hint: str | None = Field(default=None, description="Shown when this check fails.")
+
+    settles: ClassVar[bool] = False
+    """True for live state that may need a moment (a server binding its port):
+    the runner then retries the check within a bounded time."""
+
+    needs_output: ClassVar[bool] = False
+    """True when the check reads the step's own output."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """What is asserted, in a few words ("port 80 is served by nginx")."""
+
+    @abstractmethod
+    def evaluate(self, ctx: CheckContext) -> CheckResult:
+        """Read the target and judge; never raises for a plain failed assertion."""
+
+    def result(self, ok: bool, expected: str, observed: str, note: str | None = None) -> CheckResult:
+        return CheckResult(
+            kind=self.kind,
+            description=self.describe(),
+            ok=ok,
+            expected=expected,
+            observed=observed,
+            hint=None if ok else self.hint,
+            note=note,
+        )
+
+
+class TextMatch(BaseModel):
+    """Options shared by checks that look at text: contains / matches / excludes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contains: str | None = Field(default=None, description="Substring that must appear.")
+    matches: str | None = Field(
+        default=None, description="Python regular expression that must match somewhere (re.search)."
+    )
+    excludes: str | None = Field(default=None, description="Substring that must not appear.")
+
+    @field_validator("matches")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    def text_expectation(self) -> str:
+        parts = []
+        if self.contains is not None:
+            parts.append(f"contains {self.contains!r}")
+        if self.matches is not None:
+            parts.append(f"matches /{self.matches}/")
+        if self.excludes is not None:
+            parts.append(f"does not contain {self.excludes!r}")
+        return " and ".join(parts)
+
+    def text_ok(self, text: str) -> bool:
+        if self.contains is not None and self.contains not in text:
+            return False
+        if self.matches is not None and not re.search(self.matches, text, re.MULTILINE):
+            return False
+        return not (self.excludes is not None and self.excludes in text)
+
+
+def excerpt(text: str, limit: int = 400) -> str:
+    """The evidence shown for a text: stripped, cut to ``limit`` characters."""
+    text = text.strip()
+    if not text:
+        return "(no output)"
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"

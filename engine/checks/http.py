@@ -1,0 +1,49 @@
+"""``http``: a URL answers (or does not) from the target host itself."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Check, CheckContext, CheckResult, Int, TextMatch, excerpt
+
+
+class HttpCheck(Check, TextMatch):
+    """GET a URL from the target (a lab is probed from inside the lab)."""
+
+    kind: Literal["http"] = "http"
+    url: str = Field(description="URL to GET, e.g. http://localhost:80/")
+    status: Int | None = Field(default=200, description="Expected HTTP status.")
+    answers: bool = Field(
+        default=True, description="false: nothing may answer (connection refused or timeout)."
+    )
+    timeout: float = Field(default=3.0, gt=0, le=60)
+
+    settles = True
+
+    def describe(self) -> str:
+        if not self.answers:
+            return f"nothing answers at {self.url}"
+        return f"{self.url} answers"
+
+    def evaluate(self, ctx: CheckContext) -> CheckResult:
+        reply = ctx.target.facts("http", self.url, str(self.timeout))
+        status = reply.get("status")
+        if status is None:
+            observed = f"no answer ({reply.get('error')})"
+            return self.result(not self.answers, self._expected(), observed)
+        body = reply.get("body", "")
+        observed = f"HTTP {status}: {excerpt(body, 200)}"
+        if not self.answers:
+            return self.result(False, self._expected(), observed)
+        ok = (self.status is None or status == self.status) and self.text_ok(body)
+        return self.result(ok, self._expected(), observed)
+
+    def _expected(self) -> str:
+        if not self.answers:
+            return "no answer"
+        parts = [f"HTTP {self.status}" if self.status is not None else "any HTTP answer"]
+        if text := self.text_expectation():
+            parts.append(f"body {text}")
+        return ", ".join(parts)

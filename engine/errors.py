@@ -1,0 +1,51 @@
+"""One exception family for everything a user can get wrong or lack.
+
+Front ends catch :class:`HostnetError` once, print ``str(error)`` as one clear
+message and exit with ``error.exit_code``; anything else is a bug and may show
+a traceback (with ``--debug``).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes shared by every front end (documented in ``--help``)."""
+
+    OK = 0
+    CHECK_FAILED = 1  # the lesson ran and a step's verification failed
+    USAGE = 2  # bad command line (Typer/Click's own code)
+    LESSON_ERROR = 3  # a lesson file is invalid, or no such lesson
+    ENVIRONMENT = 4  # Docker unreachable, prerequisite unmet, target unusable
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+
+class HostnetError(Exception):
+    """Base of every error that is the user's or the environment's, not a bug."""
+
+    exit_code: ExitCode = ExitCode.ENVIRONMENT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text}\nhint: {self.hint}" if self.hint else text
+
+
+class LessonError(HostnetError):
+    """A lesson file cannot be loaded, or a lesson does not exist."""
+
+    exit_code = ExitCode.LESSON_ERROR
+
+
+class EnvironmentProblem(HostnetError):
+    """The machine the lesson runs on is not ready (engine down, port busy, …)."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class TargetError(EnvironmentProblem):
+    """Commands cannot be run on the target at all (not a failed check)."""

@@ -1,0 +1,103 @@
+"""What the runner tells front ends, as plain frozen data.
+
+The terminal renderer, the JSON-lines output and the Slack bot all consume
+the same stream; ``to_dict`` gives the JSON form (``{"event": "...", ...}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from .checks import CheckResult
+from .targets import CommandResult
+
+
+@dataclass(frozen=True)
+class Event:
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {"event": _snake(type(self).__name__), **data}
+
+
+@dataclass(frozen=True)
+class LessonStarted(Event):
+    lesson: str
+    number: int
+    title: str
+    target: str
+    steps: int
+
+
+@dataclass(frozen=True)
+class PrerequisitesChecked(Event):
+    ok: bool
+    results: tuple[CheckResult, ...]
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    lesson: str
+    step: str
+    index: int  # 1-based
+    total: int
+    title: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Output(Event):
+    step: str
+    stream: str  # stdout | stderr
+    text: str
+
+
+@dataclass(frozen=True)
+class CommandFinished(Event):
+    step: str
+    result: CommandResult
+
+
+@dataclass(frozen=True)
+class CheckEvaluated(Event):
+    step: str
+    result: CheckResult
+
+
+@dataclass(frozen=True)
+class StepFinished(Event):
+    step: str
+    index: int
+    passed: bool
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CleanupFinished(Event):
+    results: tuple[CommandResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+@dataclass(frozen=True)
+class LessonFinished(Event):
+    lesson: str
+    passed: bool
+    steps_passed: int
+    total: int
+    duration: float
+    interrupted: bool = False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, CheckResult | CommandResult):
+        return asdict(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

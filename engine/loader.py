@@ -1,0 +1,272 @@
+"""Load lesson files: YAML in, a validated :class:`Lesson` out, or one clear error.
+
+Every error names the file, the line, the field and, where it can, a fix:
+``lessons/03-dns.yaml:14: steps[2].checks[0].kind: unknown check 'prot' (did you mean 'port'?)``
+
+Variables: ``@{name}`` anywhere in a string, declared under ``variables:``.
+This syntax collides neither with Docker's Go templates (``{{.Name}}``) nor
+with shell variables (``$HOME``, ``${HOME}``); ``@@{`` writes a literal ``@{``.
+In commands (``command``, ``run``, ``cleanup``) values are shell-quoted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .checks import REGISTRY, Check
+from .errors import LessonError
+from .model import FORMAT_VERSION, Concept, Lesson, Step, Variable
+
+_VAR = re.compile(r"@(@?)\{([A-Za-z0-9_-]*)\}")
+_COMMAND_KEYS = {"command", "run"}
+Loc = tuple[str | int, ...]
+
+
+def lessons_dir() -> Path:
+    """The lessons shipped with the package (``lessons/`` in the repository)."""
+    return Path(str(resources.files("hostnet.lessons")))
+
+
+def lesson_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or lessons_dir()).glob("*.yaml"))
+
+
+def load_all(directory: Path | None = None) -> list[Lesson]:
+    lessons = [load_lesson(path) for path in lesson_files(directory)]
+    numbers: dict[int, str] = {}
+    for lesson in lessons:
+        if lesson.number in numbers:
+            raise LessonError(
+                f"lessons {numbers[lesson.number]!r} and {lesson.id!r} both have number {lesson.number}"
+            )
+        numbers[lesson.number] = lesson.id
+    return sorted(lessons, key=lambda lesson: lesson.number)
+
+
+def find_lesson(
+    ref: str, directory: Path | None = None, values: Mapping[str, str] | None = None
+) -> Lesson:
+    """A lesson by number (``1``) or id (``host-network``), with variables bound."""
+    files = lesson_files(directory)
+    for path in files:
+        lesson = load_lesson(path)
+        if ref in (str(lesson.number), lesson.id):
+            return load_lesson(path, values) if values else lesson
+    available = ", ".join(f"{lesson.number} ({lesson.id})" for lesson in load_all(directory))
+    raise LessonError(
+        f"no lesson {ref!r}", hint=f"available lessons: {available or 'none'}; "
+        "`docker hostnet lessons` lists them"
+    )
+
+
+def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
+    """Parse and validate one lesson file, substituting variables."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LessonError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise LessonError(f"{where}: not valid YAML: {problem}") from None
+    return _Document(path, root, data).build(values or {})
+
+
+class _Document:
+    """One parsed file plus its node tree, so every error can point at a line."""
+
+    def __init__(self, path: Path, root: yaml.Node | None, data: Any) -> None:
+        self.path = path
+        self.root = root
+        self.data = data
+
+    def error(self, loc: Loc, message: str, hint: str | None = None) -> LessonError:
+        line = self._line(loc)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        field = _dotted(loc)
+        return LessonError(f"{where}: {field + ': ' if field else ''}{message}", hint=hint)
+
+    def build(self, values: Mapping[str, str]) -> Lesson:
+        if not isinstance(self.data, dict):
+            raise self.error((), "a lesson file must be a mapping (key: value) at the top level")
+        self._check_format_version()
+        self._check_kinds()
+        bound = self._substitute(self._bind_values(values))
+        try:
+            return Lesson.model_validate(bound)
+        except ValidationError as exc:
+            raise self._from_validation(exc, values) from None
+
+    def _check_format_version(self) -> None:
+        version = self.data.get("format_version")
+        if version is None:
+            raise self.error((), f"missing format_version (this docker-hostnet reads {FORMAT_VERSION})")
+        if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+            raise self.error(
+                ("format_version",),
+                f"this lesson is written for format {version}, "
+                f"but this docker-hostnet only reads format {FORMAT_VERSION}",
+                hint="please upgrade: pip install --upgrade docker-hostnet",
+            )
+
+    def _check_kinds(self) -> None:
+        """Unknown check kinds, with a suggestion (pydantic's message has none)."""
+        for loc, check in self._checks():
+            if not isinstance(check, dict):
+                continue
+            kind = check.get("kind")
+            if kind is None:
+                raise self.error(loc, f"a check needs a kind (one of: {', '.join(REGISTRY)})")
+            if kind not in REGISTRY:
+                raise self.error(loc + ("kind",), f"unknown check {kind!r}{_did_you_mean(str(kind), REGISTRY)}")
+
+    def _checks(self) -> Iterator[tuple[Loc, Any]]:
+        for index, check in enumerate(_list(self.data.get("prerequisites"))):
+            yield ("prerequisites", index), check
+        for s, step in enumerate(_list(self.data.get("steps"))):
+            if isinstance(step, dict):
+                for c, check in enumerate(_list(step.get("checks"))):
+                    yield ("steps", s, "checks", c), check
+
+    def _bind_values(self, values: Mapping[str, str]) -> dict[str, str]:
+        declared = self.data.get("variables") or {}
+        if not isinstance(declared, dict):
+            return {}
+        unknown = sorted(set(values) - set(declared))
+        if unknown:
+            raise LessonError(
+                f"lesson {self.data.get('id', self.path.stem)!r} has no variable {unknown[0]!r}"
+                f"{_did_you_mean(unknown[0], declared)}",
+                hint=f"its variables: {', '.join(declared) or 'none'}",
+            )
+        bound = {}
+        for name, spec in declared.items():
+            default = spec.get("default") if isinstance(spec, dict) else None
+            bound[str(name)] = str(values.get(name, default if default is not None else ""))
+        return bound
+
+    def _substitute(self, bound: dict[str, str]) -> Any:
+        def walk(node: Any, loc: Loc) -> Any:
+            if isinstance(node, dict):
+                return {k: walk(v, (*loc, k)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [walk(v, (*loc, i)) for i, v in enumerate(node)]
+            if isinstance(node, str) and "@" in node and loc[:1] != ("variables",):
+                quote = bool(loc) and (loc[-1] in _COMMAND_KEYS or loc[:1] == ("cleanup",))
+                return _VAR.sub(lambda m: replace(m, loc, quote), node)
+            return node
+
+        def replace(match: re.Match[str], loc: Loc, quote: bool) -> str:
+            escaped, name = match.groups()
+            if escaped:
+                return "@{" + name + "}"
+            if name not in bound:
+                raise self.error(
+                    loc,
+                    f"unknown variable @{{{name}}}{_did_you_mean(name, bound)}",
+                    hint="declare it under `variables:` with a default",
+                )
+            return shlex.quote(bound[name]) if quote else bound[name]
+
+        return walk(self.data, ())
+
+    def _from_validation(self, exc: ValidationError, values: Mapping[str, str]) -> LessonError:
+        err = exc.errors()[0]
+        loc = _strip_tags(tuple(err["loc"]), self.data)
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            field = str(loc[-1])
+            allowed = _allowed_fields(loc[:-1], self.data)
+            message = f"unknown field {field!r}{_did_you_mean(field, allowed)}"
+        elif err["type"] == "missing":
+            message = f"missing required field {loc[-1]!r}"
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            message = f"{message} (got {err['input']!r})"
+        more = len(exc.errors()) - 1
+        hint = f"{more} more problem(s) after this one" if more else None
+        if values:
+            hint = (hint + "; " if hint else "") + "variables given: " + ", ".join(
+                f"{k}={v!r}" for k, v in values.items()
+            )
+        return self.error(loc, message, hint)
+
+    def _line(self, loc: Loc) -> int | None:
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == str(part):
+                        child = value if not isinstance(value, yaml.ScalarNode) else key
+                        line = key.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part < len(node.value):
+                    child = node.value[part]
+                    line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return line
+
+
+def _strip_tags(loc: Loc, data: Any) -> Loc:
+    """Drop the union tags pydantic puts in a location (``checks.0.port.port``)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def _allowed_fields(loc: Loc, data: Any) -> list[str]:
+    """The fields the model at ``loc`` accepts (for "did you mean")."""
+    node = data
+    for part in loc:
+        node = node[part] if isinstance(node, dict | list) else None
+    if loc and loc[-2:-1] in (("checks",), ("prerequisites",)) and isinstance(node, dict):
+        model: type[BaseModel] = REGISTRY.get(str(node.get("kind")), Check)
+    else:
+        names = tuple(part for part in loc if isinstance(part, str))
+        model = {("variables",): Variable, ("concepts",): Concept, ("steps",): Step}.get(
+            names[:1], Lesson
+        )
+    return list(model.model_fields)
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

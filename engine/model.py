@@ -1,0 +1,88 @@
+"""Lesson format v1: the typed model behind ``lessons/*.yaml``.
+
+The JSON Schema published as ``lessons/lesson.schema.json`` is generated from
+these classes (``python -m hostnet.engine.schema``), so editors can complete
+lesson files and the loader and the schema never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .checks import REGISTRY
+
+FORMAT_VERSION = 1
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+# A discriminated union over every registered kind: `kind: port` picks PortCheck.
+CheckSpec = Annotated[
+    Union[tuple(REGISTRY.values())],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="kind"),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Variable(_Model):
+    """A value the learner (or a test) may change: ``--var image=…``."""
+
+    default: str
+    description: str = ""
+
+
+class Concept(_Model):
+    """One key point the lesson teaches, shown before the first step."""
+
+    title: str
+    text: str
+
+
+class Step(_Model):
+    id: str = Field(pattern=SLUG, description="Stable id (progress and the bot refer to it).")
+    title: str
+    explanation: str = Field(description="What the step shows and why; Markdown.")
+    command: str = Field(description="The exact command the learner types.")
+    checks: list[CheckSpec] = Field(min_length=1, description="All must pass.")
+    hints: list[str] = Field(default_factory=list, description="From gentle to explicit.")
+    timeout: float = Field(default=60, gt=0, le=3600, description="Seconds before the command is killed.")
+
+
+class Lesson(_Model):
+    format_version: Literal[1]
+    id: str = Field(pattern=SLUG)
+    number: int = Field(ge=1)
+    title: str
+    summary: str
+    duration_minutes: int = Field(default=10, ge=1)
+    source: str | None = Field(default=None, description="Where the material comes from.")
+    variables: dict[str, Variable] = Field(default_factory=dict)
+    prerequisites: list[CheckSpec] = Field(
+        default_factory=list, description="Checked before anything runs; a failure stops the lesson."
+    )
+    concepts: list[Concept] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+    cleanup: list[str] = Field(
+        default_factory=list,
+        description="Commands that remove what the lesson created; run after success, "
+        "failure or Ctrl-C. They must succeed when there is nothing to remove.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_step_ids(self) -> Lesson:
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.id in seen:
+                raise ValueError(f"duplicate step id {step.id!r}")
+            seen.add(step.id)
+        return self
+
+    def step(self, ref: str) -> Step:
+        """A step by id or 1-based number."""
+        for index, step in enumerate(self.steps, start=1):
+            if ref in (step.id, str(index)):
+                return step
+        raise KeyError(ref)

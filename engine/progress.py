@@ -1,0 +1,104 @@
+"""Progress that survives restarts: one SQLite file (per user for the CLI, one for the bot)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import EnvironmentProblem
+
+Status = Literal["passed", "failed", "skipped"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS step_progress (
+    learner    TEXT NOT NULL,
+    lesson     TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'skipped')),
+    attempts   INTEGER NOT NULL DEFAULT 1,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (learner, lesson, step)
+);
+"""
+
+
+def default_path() -> Path:
+    """``$HOSTNET_PROGRESS_DB``, else ``$XDG_STATE_HOME/docker-hostnet/progress.sqlite``."""
+    if explicit := os.environ.get("HOSTNET_PROGRESS_DB"):
+        return Path(explicit)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "docker-hostnet" / "progress.sqlite"
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    step: str
+    status: Status
+    attempts: int
+    updated_at: float
+
+
+class ProgressStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=5)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._problem(exc) from exc
+        try:
+            with db:  # one transaction: committed on success, rolled back on error
+                yield db
+        except sqlite3.Error as exc:
+            raise self._problem(exc) from exc
+        finally:
+            db.close()
+
+    def _problem(self, exc: Exception) -> EnvironmentProblem:
+        return EnvironmentProblem(
+            f"cannot use the progress database {self.path}: {exc}",
+            hint="check that the file is writable and no other program holds it; "
+            "HOSTNET_PROGRESS_DB selects another file",
+        )
+
+    def record(self, learner: str, lesson: str, step: str, status: Status) -> None:
+        with self._connect() as db:
+            db.execute(
+                """INSERT INTO step_progress (learner, lesson, step, status, attempts, updated_at)
+                   VALUES (?, ?, ?, ?, 1, ?)
+                   ON CONFLICT (learner, lesson, step) DO UPDATE SET
+                       status = excluded.status,
+                       attempts = step_progress.attempts + 1,
+                       updated_at = excluded.updated_at""",
+                (learner, lesson, step, status, time.time()),
+            )
+
+    def lesson(self, learner: str, lesson: str) -> dict[str, StepProgress]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT step, status, attempts, updated_at FROM step_progress "
+                "WHERE learner = ? AND lesson = ?",
+                (learner, lesson),
+            ).fetchall()
+        return {row[0]: StepProgress(*row) for row in rows}
+
+    def reset(self, learner: str, lesson: str | None = None) -> int:
+        with self._connect() as db:
+            if lesson is None:
+                cur = db.execute("DELETE FROM step_progress WHERE learner = ?", (learner,))
+            else:
+                cur = db.execute(
+                    "DELETE FROM step_progress WHERE learner = ? AND lesson = ?", (learner, lesson)
+                )
+            return cur.rowcount

@@ -1,0 +1,232 @@
+"""Where a lesson's commands and probes run.
+
+Every target returns the same :class:`CommandResult` and offers the same
+probes, so checks never know whether they look at the learner's machine or a
+lab VM.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from . import hostprobe
+from .errors import EnvironmentProblem, TargetError
+
+if TYPE_CHECKING:
+    import docker
+
+OutputSink = Callable[[str, str], None]
+"""Receives ``(stream, text)`` while a command runs; stream is stdout or stderr."""
+
+# Root does not need sudo, and minimal machines (containers, CI) often lack it:
+# there `sudo cmd` simply runs cmd, so the workshop's `sudo netstat` still works.
+_PRELUDE = (
+    'if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then sudo() { "$@"; }; fi\n'
+)
+_KILL_GRACE = 2.0
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did: the same shape from every target."""
+
+    command: str
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together, as a learner sees them in a terminal."""
+        return self.stdout + self.stderr
+
+
+class Target(Protocol):
+    """A machine lessons run on."""
+
+    name: str
+
+    def run(
+        self, command: str, *, timeout: float, on_output: OutputSink | None = None
+    ) -> CommandResult:
+        """Run a shell command; kill it (and its children) after ``timeout`` seconds."""
+        ...
+
+    def docker(self) -> docker.DockerClient:
+        """A Docker SDK client for this target's engine (raises EnvironmentProblem)."""
+        ...
+
+    def facts(self, kind: str, *args: str) -> Any:
+        """Read host facts (listening sockets, interfaces, …): see ``hostprobe``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalTarget:
+    """The learner's own machine and the engine their ``docker`` talks to.
+
+    ``docker_host`` / ``context`` come from the docker CLI's global flags
+    (``-H``, ``--context``) when the plugin is run as ``docker --context x hostnet``;
+    without them the SDK resolves ``DOCKER_HOST``, ``DOCKER_CONTEXT`` and the
+    current context exactly as the CLI does.
+    """
+
+    def __init__(self, *, docker_host: str | None = None, context: str | None = None) -> None:
+        self.name = "local"
+        self._docker_host = docker_host
+        self._context = context
+        self._client: docker.DockerClient | None = None
+        self._env = self._child_env(os.environ, docker_host=docker_host, context=context)
+        self._shell = shutil.which("bash") or "/bin/sh"
+
+    @staticmethod
+    def _child_env(
+        base: Mapping[str, str], *, docker_host: str | None, context: str | None
+    ) -> dict[str, str]:
+        # The plugin protocol's variables belong to this process, not to the
+        # docker commands it runs for the learner.
+        env = {k: v for k, v in base.items() if not k.startswith("DOCKER_CLI_PLUGIN_")}
+        if docker_host:
+            env["DOCKER_HOST"] = docker_host
+            env.pop("DOCKER_CONTEXT", None)
+        elif context:
+            env["DOCKER_CONTEXT"] = context
+            env.pop("DOCKER_HOST", None)
+        return env
+
+    def run(
+        self, command: str, *, timeout: float, on_output: OutputSink | None = None
+    ) -> CommandResult:
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                [self._shell, "-c", _PRELUDE + command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=self._env,
+                start_new_session=True,  # its own process group: killed as a whole
+            )
+        except OSError as exc:
+            raise TargetError(f"cannot start {self._shell}: {exc}") from exc
+        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        timed_out = False
+        try:
+            timed_out = not _pump(proc, chunks, started + timeout, on_output)
+        finally:
+            # Reached on timeout, on Ctrl-C and on any error in on_output:
+            # a command never outlives the step that started it.
+            if proc.poll() is None:
+                _kill_group(proc)
+        return CommandResult(
+            command=command,
+            exit_code=proc.returncode,
+            stdout="".join(chunks["stdout"]),
+            stderr="".join(chunks["stderr"]),
+            duration=time.monotonic() - started,
+            timed_out=timed_out,
+        )
+
+    def docker(self) -> docker.DockerClient:
+        if self._client is None:
+            self._client = _connect_docker(self._docker_host, self._context)
+        return self._client
+
+    def facts(self, kind: str, *args: str) -> Any:
+        return hostprobe.collect(kind, *args)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _pump(
+    proc: subprocess.Popen[bytes],
+    chunks: dict[str, list[str]],
+    deadline: float,
+    on_output: OutputSink | None,
+) -> bool:
+    """Read both pipes until the process closes them; False when the deadline passed."""
+    assert proc.stdout is not None and proc.stderr is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
+        sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
+        while sel.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            for key, _ in sel.select(timeout=remaining):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    sel.unregister(key.fileobj)
+                    continue
+                text = data.decode("utf-8", errors="replace")
+                chunks[key.data].append(text)
+                if on_output is not None:
+                    on_output(key.data, text)
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=_KILL_GRACE)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def _connect_docker(docker_host: str | None, context: str | None) -> docker.DockerClient:
+    import docker  # heavy: imported only when a lesson needs the engine
+    from docker.errors import DockerException
+
+    where = docker_host or (f"context {context!r}" if context else None)
+    try:
+        if docker_host:
+            client = docker.DockerClient(base_url=docker_host, version="auto")
+        elif context:
+            client = docker.DockerClient.from_context(context, version="auto")
+        else:
+            client = docker.from_env(version="auto")
+        client.ping()
+    except DockerException as exc:
+        where = where or os.environ.get("DOCKER_HOST") or "the default Docker socket"
+        raise EnvironmentProblem(
+            f"cannot reach the Docker engine at {where}: {_first_line(exc)}",
+            hint="is Docker installed and running? On Linux: `sudo systemctl start docker` "
+            "(or `sudo dockerd &` where there is no systemd); `docker hostnet doctor` checks "
+            "every prerequisite",
+        ) from exc
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

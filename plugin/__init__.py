@@ -1,0 +1,1 @@
+"""The `docker hostnet` CLI plugin (also installed as plain `hostnet`)."""
