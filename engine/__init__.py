@@ -3,3 +3,5 @@
 Nothing here knows about terminals or Slack: the runner emits plain event
 objects (``hostnet.engine.events``) that the front ends render.
 """
+
+__version__ = "0.1.0"

@@ -49,3 +49,9 @@ class EnvironmentProblem(HostnetError):
 
 class TargetError(EnvironmentProblem):
     """Commands cannot be run on the target at all (not a failed check)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (docker's are often long)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -16,10 +16,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import urllib.error
-import urllib.request
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from typing import Any
 
 _TCP_LISTEN = "0A"

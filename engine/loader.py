@@ -12,6 +12,7 @@ In commands (``command``, ``run``, ``cleanup``) values are shell-quoted.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,7 +33,9 @@ Loc = tuple[str | int, ...]
 
 
 def lessons_dir() -> Path:
-    """The lessons shipped with the package (``lessons/`` in the repository)."""
+    """``$HOSTNET_LESSONS_DIR`` (lesson authors), else the lessons shipped with the package."""
+    if explicit := os.environ.get("HOSTNET_LESSONS_DIR"):
+        return Path(explicit)
     return Path(str(resources.files("hostnet.lessons")))
 
 
@@ -63,8 +66,8 @@ def find_lesson(
             return load_lesson(path, values) if values else lesson
     available = ", ".join(f"{lesson.number} ({lesson.id})" for lesson in load_all(directory))
     raise LessonError(
-        f"no lesson {ref!r}", hint=f"available lessons: {available or 'none'}; "
-        "`docker hostnet lessons` lists them"
+        f"no lesson {ref!r}",
+        hint=f"available lessons: {available or 'none'}; `docker hostnet lessons` lists them",
     )
 
 
@@ -113,7 +116,9 @@ class _Document:
     def _check_format_version(self) -> None:
         version = self.data.get("format_version")
         if version is None:
-            raise self.error((), f"missing format_version (this docker-hostnet reads {FORMAT_VERSION})")
+            raise self.error(
+                (), f"missing format_version (this docker-hostnet reads {FORMAT_VERSION})"
+            )
         if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
             raise self.error(
                 ("format_version",),
@@ -131,7 +136,9 @@ class _Document:
             if kind is None:
                 raise self.error(loc, f"a check needs a kind (one of: {', '.join(REGISTRY)})")
             if kind not in REGISTRY:
-                raise self.error(loc + ("kind",), f"unknown check {kind!r}{_did_you_mean(str(kind), REGISTRY)}")
+                raise self.error(
+                    (*loc, "kind"), f"unknown check {kind!r}{_did_you_mean(str(kind), REGISTRY)}"
+                )
 
     def _checks(self) -> Iterator[tuple[Loc, Any]]:
         for index, check in enumerate(_list(self.data.get("prerequisites"))):
@@ -185,7 +192,7 @@ class _Document:
 
     def _from_validation(self, exc: ValidationError, values: Mapping[str, str]) -> LessonError:
         err = exc.errors()[0]
-        loc = _strip_tags(tuple(err["loc"]), self.data)
+        loc = _strip_tags(tuple(err["loc"]))
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             field = str(loc[-1])
@@ -198,8 +205,10 @@ class _Document:
         more = len(exc.errors()) - 1
         hint = f"{more} more problem(s) after this one" if more else None
         if values:
-            hint = (hint + "; " if hint else "") + "variables given: " + ", ".join(
-                f"{k}={v!r}" for k, v in values.items()
+            hint = (
+                (hint + "; " if hint else "")
+                + "variables given: "
+                + ", ".join(f"{k}={v!r}" for k, v in values.items())
             )
         return self.error(loc, message, hint)
 
@@ -214,45 +223,48 @@ class _Document:
                         child = value if not isinstance(value, yaml.ScalarNode) else key
                         line = key.start_mark.line + 1
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part < len(node.value):
-                    child = node.value[part]
-                    line = child.start_mark.line + 1
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and part < len(node.value)
+            ):
+                child = node.value[part]
+                line = child.start_mark.line + 1
             if child is None:
                 break
             node = child
         return line
 
 
-def _strip_tags(loc: Loc, data: Any) -> Loc:
-    """Drop the union tags pydantic puts in a location (``checks.0.port.port``)."""
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and part not in node and node.get("kind") == part:
-            continue
-        out.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return tuple(out)
+def _strip_tags(loc: Loc) -> Loc:
+    """Drop the union tag pydantic puts after a check's index (``checks.0.port.port``)."""
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (
+            i >= 2 and loc[i - 2] in ("checks", "prerequisites") and isinstance(loc[i - 1], int)
+        )
+    )
 
 
 def _allowed_fields(loc: Loc, data: Any) -> list[str]:
     """The fields the model at ``loc`` accepts (for "did you mean")."""
     node = data
     for part in loc:
-        node = node[part] if isinstance(node, dict | list) else None
-    if loc and loc[-2:-1] in (("checks",), ("prerequisites",)) and isinstance(node, dict):
-        model: type[BaseModel] = REGISTRY.get(str(node.get("kind")), Check)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+    model: type[BaseModel]
+    if len(loc) >= 2 and loc[-2] in ("checks", "prerequisites") and isinstance(node, dict):
+        model = REGISTRY.get(str(node.get("kind")), Check)
     else:
-        names = tuple(part for part in loc if isinstance(part, str))
-        model = {("variables",): Variable, ("concepts",): Concept, ("steps",): Step}.get(
-            names[:1], Lesson
-        )
+        sections: dict[str, type[BaseModel]] = {
+            "variables": Variable,
+            "concepts": Concept,
+            "steps": Step,
+        }
+        model = sections.get(str(loc[0]), Lesson) if loc else Lesson
     return list(model.model_fields)
 
 

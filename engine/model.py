@@ -7,20 +7,20 @@ lesson files and the loader and the schema never disagree.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .checks import REGISTRY
+from .checks import REGISTRY, Check
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
-# A discriminated union over every registered kind: `kind: port` picks PortCheck.
-CheckSpec = Annotated[
-    Union[tuple(REGISTRY.values())],  # type: ignore[valid-type]  # noqa: UP007
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    CheckSpec = Check
+else:
+    # A discriminated union over every registered kind: `kind: port` picks PortCheck.
+    CheckSpec = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
 
 
 class _Model(BaseModel):
@@ -48,7 +48,9 @@ class Step(_Model):
     command: str = Field(description="The exact command the learner types.")
     checks: list[CheckSpec] = Field(min_length=1, description="All must pass.")
     hints: list[str] = Field(default_factory=list, description="From gentle to explicit.")
-    timeout: float = Field(default=60, gt=0, le=3600, description="Seconds before the command is killed.")
+    timeout: float = Field(
+        default=60, gt=0, le=3600, description="Seconds before the command is killed."
+    )
 
 
 class Lesson(_Model):
@@ -61,7 +63,8 @@ class Lesson(_Model):
     source: str | None = Field(default=None, description="Where the material comes from.")
     variables: dict[str, Variable] = Field(default_factory=dict)
     prerequisites: list[CheckSpec] = Field(
-        default_factory=list, description="Checked before anything runs; a failure stops the lesson."
+        default_factory=list,
+        description="Checked before anything runs; a failure stops the lesson.",
     )
     concepts: list[Concept] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)

@@ -16,7 +16,7 @@ from types import FrameType
 from . import events as ev
 from .checks import Check, CheckContext, CheckResult
 from .checks.interfaces import SNAPSHOT, InterfacesCheck, snapshot_key
-from .errors import EnvironmentProblem
+from .errors import EnvironmentProblem, first_line
 from .model import Lesson, Step
 from .progress import ProgressStore
 from .targets import CommandResult, Target
@@ -108,9 +108,11 @@ class Runner:
         self.emit(ev.PrerequisitesChecked(ok, tuple(results)))
         if not ok:
             failed = [r for r in results if not r.ok]
-            details = "; ".join(f"{r.description}: {r.observed}" for r in failed)
+            details = "".join(
+                f"\n  needed: {r.description}\n  found:  {r.observed}" for r in failed
+            )
             raise PrerequisiteFailed(
-                f"lesson {self.lesson.number} cannot start on {self.target.name}: {details}",
+                f"lesson {self.lesson.number} cannot start on {self.target.name}:{details}",
                 hint=" ".join(r.hint for r in failed if r.hint) or None,
             )
         return results
@@ -207,7 +209,7 @@ class Runner:
         except (DockerException, RequestException) as exc:
             raise EnvironmentProblem(
                 f"lost the Docker engine of {self.target.name} while checking "
-                f"{check.describe()!r}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}",
+                f"{check.describe()!r}: {first_line(exc)}",
                 hint="is dockerd still running? Progress so far is saved; run the lesson again "
                 "once the engine is back",
             ) from exc

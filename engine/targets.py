@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import hostprobe
-from .errors import EnvironmentProblem, TargetError
+from .errors import EnvironmentProblem, TargetError, first_line
 
 if TYPE_CHECKING:
     import docker
@@ -28,9 +28,7 @@ OutputSink = Callable[[str, str], None]
 
 # Root does not need sudo, and minimal machines (containers, CI) often lack it:
 # there `sudo cmd` simply runs cmd, so the workshop's `sudo netstat` still works.
-_PRELUDE = (
-    'if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then sudo() { "$@"; }; fi\n'
-)
+_PRELUDE = 'if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then sudo() { "$@"; }; fi\n'
 _KILL_GRACE = 2.0
 
 
@@ -204,29 +202,69 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _connect_docker(docker_host: str | None, context: str | None) -> docker.DockerClient:
+    """Connect to the engine the user's ``docker`` would use with the same flags.
+
+    The CLI's order: ``--context``, ``-H``, ``DOCKER_HOST``, ``DOCKER_CONTEXT``,
+    the current context in config.json. Contexts are resolved by the docker
+    CLI itself (docker-py silently falls back to the default engine when it
+    cannot read a context, which would run the lesson somewhere else).
+    """
     import docker  # heavy: imported only when a lesson needs the engine
     from docker.errors import DockerException
 
-    where = docker_host or (f"context {context!r}" if context else None)
+    if context is None and docker_host is None and not os.environ.get("DOCKER_HOST"):
+        context = os.environ.get("DOCKER_CONTEXT") or _current_context()
+        if context == "default":
+            context = None
+    if context is not None:
+        docker_host = _context_host(context)
+    where = (f"context {context!r} ({docker_host})" if context else docker_host) or (
+        os.environ.get("DOCKER_HOST") or "the default Docker socket"
+    )
     try:
         if docker_host:
             client = docker.DockerClient(base_url=docker_host, version="auto")
-        elif context:
-            client = docker.DockerClient.from_context(context, version="auto")
         else:
-            client = docker.from_env(version="auto")
+            client = docker.from_env(version="auto", use_context=False)
         client.ping()
     except DockerException as exc:
-        where = where or os.environ.get("DOCKER_HOST") or "the default Docker socket"
         raise EnvironmentProblem(
-            f"cannot reach the Docker engine at {where}: {_first_line(exc)}",
+            f"cannot reach the Docker engine at {where}: {first_line(exc)}",
             hint="is Docker installed and running? On Linux: `sudo systemctl start docker` "
-            "(or `sudo dockerd &` where there is no systemd); `docker hostnet doctor` checks "
-            "every prerequisite",
+            "(or `sudo dockerd &` where there is no systemd)",
         ) from exc
     return client
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _current_context() -> str | None:
+    import json
+
+    config = os.environ.get("DOCKER_CONFIG") or os.path.expanduser("~/.docker")
+    try:
+        with open(os.path.join(config, "config.json")) as f:
+            name = json.load(f).get("currentContext")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def _context_host(context: str) -> str:
+    cli = shutil.which("docker")
+    if cli is None:
+        raise EnvironmentProblem(
+            f"cannot resolve docker context {context!r}: the docker CLI is not on PATH",
+            hint="use -H / DOCKER_HOST to name the engine instead",
+        )
+    res = subprocess.run(
+        [cli, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}", context],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    host = res.stdout.strip()
+    if res.returncode != 0 or not host:
+        raise EnvironmentProblem(
+            f"no usable docker context {context!r}: {res.stderr.strip() or 'no docker endpoint'}",
+            hint="`docker context ls` lists the contexts",
+        )
+    return host

@@ -72,7 +72,9 @@ class Check(BaseModel, ABC):
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         """Read the target and judge; never raises for a plain failed assertion."""
 
-    def result(self, ok: bool, expected: str, observed: str, note: str | None = None) -> CheckResult:
+    def result(
+        self, ok: bool, expected: str, observed: str, note: str | None = None
+    ) -> CheckResult:
         return CheckResult(
             kind=self.kind,
             description=self.describe(),

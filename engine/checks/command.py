@@ -20,7 +20,11 @@ class CommandCheck(Check, TextMatch):
     settles = True
 
     def describe(self) -> str:
-        return f"`{self.run}` succeeds" if self.exit_code == 0 else f"`{self.run}` exits {self.exit_code}"
+        return (
+            f"`{self.run}` succeeds"
+            if self.exit_code == 0
+            else f"`{self.run}` exits {self.exit_code}"
+        )
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         res = ctx.target.run(self.run, timeout=self.timeout)

@@ -66,7 +66,7 @@ class ContainerCheck(Check):
     def _expected(self) -> str:
         if self.state == "absent":
             return "no such container"
-        parts = ["any state" if self.state == "present" else self.state]
+        parts: list[str] = ["any state" if self.state == "present" else self.state]
         if self.network_mode is not None:
             parts.append(f"network mode {self.network_mode}")
         if self.ip_address is not None:

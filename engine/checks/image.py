@@ -33,6 +33,6 @@ class ImageCheck(Check):
         try:
             client.images.pull(self.name)
         except DockerException as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return self.result(False, "present or pullable", f"not present; pull failed: {first}")
+            reason = getattr(exc, "explanation", None) or str(exc) or type(exc).__name__
+            return self.result(False, "present or pullable", f"not present; pull failed: {reason}")
         return self.result(True, "present or pullable", "pulled")

@@ -25,7 +25,7 @@ class PortCheck(Check):
     def describe(self) -> str:
         if not self.listening:
             return f"{self.protocol} port {self.port} is free"
-        owner = f" by {self.process}" if self.process else ""
+        owner = f", owned by {self.process}" if self.process else ""
         return f"{self.protocol} port {self.port} is listening{owner}"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:

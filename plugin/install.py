@@ -1,0 +1,93 @@
+"""Put ``docker-hostnet`` into (or take it out of) the Docker CLI plugin directory.
+
+The Docker CLI looks for ``docker-<name>`` executables in
+``$DOCKER_CONFIG/cli-plugins`` (default ``~/.docker/cli-plugins``) and in
+system directories such as ``/usr/local/lib/docker/cli-plugins``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hostnet.engine.errors import EnvironmentProblem
+
+EXECUTABLE = "docker-hostnet"
+SYSTEM_DIR = Path("/usr/local/lib/docker/cli-plugins")
+
+
+def plugin_dir(*, system: bool) -> Path:
+    if system:
+        return SYSTEM_DIR
+    config = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    return Path(config) / "cli-plugins"
+
+
+def entry_point() -> Path:
+    """The installed console script, next to the interpreter running us."""
+    beside = Path(sys.executable).parent / EXECUTABLE
+    found = beside if beside.exists() else shutil.which(EXECUTABLE)
+    if not found:
+        raise EnvironmentProblem(
+            f"cannot find the {EXECUTABLE} executable of this installation",
+            hint="install the package with pip (`pip install .`), then run `hostnet install`",
+        )
+    return Path(found).absolute()
+
+
+def install(*, system: bool, force: bool = False) -> Path:
+    directory = plugin_dir(system=system)
+    link = directory / EXECUTABLE
+    source = entry_point()
+    if link.exists() and not link.is_symlink() and not force:
+        raise EnvironmentProblem(
+            f"{link} exists and is not a link made by `hostnet install`",
+            hint="remove it yourself, or pass --force to replace it",
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{EXECUTABLE}.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(source)
+        tmp.replace(link)  # atomic: docker never sees a half-installed plugin
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot install into {directory}: {exc.strerror or exc}",
+            hint="use sudo for --system, or install for your user only (without --system)",
+        ) from exc
+    return link
+
+
+def uninstall(*, system: bool) -> Path | None:
+    link = plugin_dir(system=system) / EXECUTABLE
+    if not link.exists() and not link.is_symlink():
+        return None
+    try:
+        link.unlink()
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot remove {link}: {exc.strerror or exc}") from exc
+    return link
+
+
+def verify_listed() -> str:
+    """Ask the Docker CLI whether it now lists the plugin."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return (
+            "The docker CLI is not on PATH, so it cannot use the plugin yet; `hostnet` works alone."
+        )
+    try:
+        help_text = subprocess.run(
+            [docker, "--help"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"Could not run `docker --help` to verify: {exc}"
+    if any(line.split()[:1] in (["hostnet"], ["hostnet*"]) for line in help_text.splitlines()):
+        return "`docker --help` lists it: try `docker hostnet lessons`."
+    return (
+        "`docker --help` does not list it yet. Is DOCKER_CONFIG the same for docker and for "
+        "this command? `docker info` shows plugin errors under Client > Plugins."
+    )

@@ -1,0 +1,87 @@
+"""Entry point of ``docker-hostnet`` and ``hostnet``.
+
+The Docker CLI runs ``docker-hostnet docker-cli-plugin-metadata`` before every
+``docker hostnet …`` and for every ``docker --help``, so that answer comes
+first and imports nothing but the standard library. Everything heavy (Typer,
+the docker SDK, the engine) is imported only for a real command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+PLUGIN_NAME = "hostnet"
+METADATA_COMMAND = "docker-cli-plugin-metadata"
+
+# docker's global flags that take a value (docker/cli cli/flags); they reach a
+# plugin in argv: `docker --context lab hostnet lesson 1`.
+_VALUE_FLAGS = {
+    "-c": "context",
+    "--context": "context",
+    "-H": "host",
+    "--host": "host",
+    "--config": "config",
+    "-l": "log-level",
+    "--log-level": "log-level",
+    "--tlscacert": "tlscacert",
+    "--tlscert": "tlscert",
+    "--tlskey": "tlskey",
+}
+
+
+def metadata() -> dict[str, str]:
+    from hostnet.engine import __version__  # a docstring and a string: cheap
+
+    return {
+        "SchemaVersion": "0.1.0",
+        "Vendor": "docker-hostnet",
+        "Version": __version__,
+        "ShortDescription": "Learn Docker host networking, hands-on",
+    }
+
+
+def split_docker_argv(argv: list[str]) -> tuple[dict[str, str], list[str]] | None:
+    """``(docker global flags, our args)`` when run by the Docker CLI, else None.
+
+    As a plugin, argv[1:] is everything typed after ``docker``: global flags,
+    then ``hostnet``, then our own arguments.
+    """
+    args = argv[1:]
+    if PLUGIN_NAME not in args:
+        return None
+    flags: dict[str, str] = {}
+    i = 0
+    while i < len(args) and args[i] != PLUGIN_NAME:
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if name in _VALUE_FLAGS:
+            if not eq:
+                i += 1
+                value = args[i] if i < len(args) else ""
+            flags[_VALUE_FLAGS[name]] = value
+        elif not arg.startswith("-"):
+            return None  # a positional before "hostnet": not the plugin calling convention
+        i += 1
+    return flags, args[i + 1 :]
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if argv[1:2] == [METADATA_COMMAND]:
+        json.dump(metadata(), sys.stdout)
+        sys.stdout.write("\n")
+        return
+    docker_flags: dict[str, str] = {}
+    args = argv[1:]
+    as_plugin = "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND" in os.environ or argv[1:2] == [PLUGIN_NAME]
+    if as_plugin and (split := split_docker_argv(argv)) is not None:
+        docker_flags, args = split
+    from .app import run  # heavy imports start here
+
+    sys.exit(run(args, docker_flags=docker_flags, as_plugin=as_plugin))
+
+
+if __name__ == "__main__":
+    main()

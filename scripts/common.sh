@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Shared set-up steps for scripts/try-lesson-1.sh and scripts/test.sh (sourced, not run).
+# Debian/Ubuntu; as root, or as a user with sudo.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${HOSTNET_VENV:-$REPO/.venv}
+export STANDIN_IMAGE=hostnet/nginx-standin:latest
+
+SUDO=()
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# apt_install PACKAGE... : install what is missing (one apt-get update at most).
+APT_UPDATED=
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "Installing ${missing[*]}"
+    if [ -z "$APT_UPDATED" ]; then
+        "${SUDO[@]}" apt-get update -qq
+        APT_UPDATED=1
+    fi
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The lesson's own tools: curl, ip (iproute2) and netstat (net-tools).
+install_lesson_tools() {
+    apt_install curl iproute2 net-tools
+}
+
+# A virtualenv with this project installed (a real, non-editable install).
+install_project() {
+    local extras=${1:-}
+    local python=${PYTHON:-python3}
+    if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "error: docker-hostnet needs Python 3.11 or newer ($python is $("$python" -V 2>&1))" >&2
+        exit 1
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "Creating $VENV"
+        "$python" -m venv "$VENV" 2>/dev/null || {
+            apt_install python3-venv
+            "$python" -m venv "$VENV"
+        }
+    fi
+    say "Installing docker-hostnet${extras:+[$extras]} into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet "$REPO${extras:+[$extras]}"
+}

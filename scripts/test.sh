@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs on a fresh Debian/Ubuntu machine, then
+# run it: Docker (installed and started), the lesson's tools, docker-hostnet
+# with its test extras in .venv, and the local nginx stand-in image (no registry
+# is needed). Extra arguments go to pytest, e.g. `scripts/test.sh -k loader`.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+"$REPO/scripts/ensure-docker.sh"
+install_lesson_tools
+install_project test
+"$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
+
+say "pytest"
+cd "$REPO"
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,108 @@
+"""Shared fixtures. Docker-backed tests use the real engine and the real CLI.
+
+Locally, a missing engine skips those tests with the reason; in CI
+(``CI=true``) it fails them loudly: .ci/run installs and starts everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+STANDIN_IMAGE = os.environ.get("HOSTNET_TEST_IMAGE", "hostnet/nginx-standin:latest")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+LESSON_CONTAINERS = ("my_nginx",)
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: .ci/run must provide it; never skipped in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[object]:
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(version="auto")
+        client.ping()
+    except DockerException as exc:
+        _unavailable(f"no Docker engine reachable: {exc}")
+    if shutil.which("docker") is None:
+        _unavailable("the docker CLI is not on PATH")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def standin_image(docker_client: object) -> str:
+    """The local nginx stand-in (no registry is reachable in CI)."""
+    from docker.errors import ImageNotFound
+
+    try:
+        docker_client.images.get(STANDIN_IMAGE)  # type: ignore[attr-defined]
+    except ImageNotFound:
+        _unavailable(f"{STANDIN_IMAGE} is missing: run scripts/build-standin-image.sh")
+    return STANDIN_IMAGE
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own progress database and Docker CLI config."""
+    monkeypatch.setenv("HOSTNET_PROGRESS_DB", str(tmp_path / "progress.sqlite"))
+    monkeypatch.delenv("HOSTNET_LESSONS_DIR", raising=False)
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+
+
+@pytest.fixture
+def clean_host(docker_client: object) -> Iterator[None]:
+    """The lesson's container must not exist before, and must not remain after."""
+    from docker.errors import NotFound
+
+    for name in LESSON_CONTAINERS:
+        try:
+            docker_client.containers.get(name)  # type: ignore[attr-defined]
+            pytest.fail(f"container {name} exists before the test: remove it first")
+        except NotFound:
+            pass
+    yield
+    leftovers = []
+    for name in LESSON_CONTAINERS:
+        try:
+            docker_client.containers.get(name).remove(force=True)  # type: ignore[attr-defined]
+            leftovers.append(name)
+        except NotFound:
+            pass
+    assert not leftovers, f"the test left containers behind: {leftovers}"
+
+
+@pytest.fixture
+def hostnet_bin() -> Path:
+    """The installed console script of this environment (what users run)."""
+    path = Path(sys.executable).parent / "hostnet"
+    assert path.exists(), "install the package first (pip install '.[test]')"
+    return path
+
+
+@pytest.fixture
+def docker_config(tmp_path: Path, hostnet_bin: Path) -> Path:
+    """A temporary DOCKER_CONFIG with the plugin installed by `hostnet install`."""
+    config = tmp_path / "docker-config"
+    env = {**os.environ, "DOCKER_CONFIG": str(config)}
+    subprocess.run([str(hostnet_bin), "install"], env=env, check=True, capture_output=True)
+    return config
+
+
+def offline_values(lesson_variables: object) -> dict[str, str]:
+    """Offline values for a lesson's image variables: the local stand-in provides them all."""
+    return {name: STANDIN_IMAGE for name in lesson_variables if "image" in name}  # type: ignore[attr-defined]
