@@ -24,7 +24,7 @@ apt_install() {
         "${SUDO[@]}" apt-get update -qq
         APT_UPDATED=1
     fi
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # The lesson's own tools: curl, ip (iproute2) and netstat (net-tools).

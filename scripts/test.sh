@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$REPO/scripts/ensure-docker.sh"
 install_lesson_tools
+apt_install vagrant shellcheck # tests/test_vagrantfile.py: `vagrant validate`, shellcheck
 install_project test
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
 
