@@ -70,6 +70,18 @@ class StepFinished(Event):
     index: int
     passed: bool
     hints: tuple[str, ...] = ()
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class QuizAnswered(Event):
+    lesson: str
+    index: int  # 1-based
+    question: str
+    choice: int  # 1-based
+    correct: bool
+    right_choice: int
+    explanation: str
 
 
 @dataclass(frozen=True)

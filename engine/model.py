@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .checks import REGISTRY, Check
+from .checks import MODES, REGISTRY, Check, Mode
+from .checks.answer import AnswerCheck
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -52,6 +53,42 @@ class Step(_Model):
         default=60, gt=0, le=3600, description="Seconds before the command is killed."
     )
 
+    @model_validator(mode="after")
+    def _verifiable_either_way(self) -> Step:
+        for mode in sorted(MODES):
+            if not self.checks_for(mode):
+                how = "the tool runs the command" if mode == "auto" else "the learner runs it"
+                raise ValueError(
+                    f"step {self.id!r} has no check usable when {how} ({mode} mode): "
+                    "add a state, logs or answer check"
+                )
+        questions = self.questions()
+        if len(set(questions)) != len(questions):
+            raise ValueError(f"step {self.id!r} asks the same question twice")
+        return self
+
+    def checks_for(self, mode: Mode) -> list[Check]:
+        return [check for check in self.checks if mode in check.modes]
+
+    def questions(self) -> list[str]:
+        """What to ask a learner who ran the command in their own terminal."""
+        return [c.question for c in self.checks if isinstance(c, AnswerCheck)]
+
+
+class QuizQuestion(_Model):
+    """A knowledge check at the end of a lesson, drawn from what it showed."""
+
+    question: str
+    choices: list[str] = Field(min_length=2)
+    answer: int = Field(ge=1, description="The right choice, counted from 1.")
+    explanation: str = Field(description="Why; shown after a wrong answer.")
+
+    @model_validator(mode="after")
+    def _answer_is_a_choice(self) -> QuizQuestion:
+        if self.answer > len(self.choices):
+            raise ValueError(f"answer {self.answer} but only {len(self.choices)} choices")
+        return self
+
 
 class Lesson(_Model):
     format_version: Literal[1]
@@ -68,6 +105,9 @@ class Lesson(_Model):
     )
     concepts: list[Concept] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
+    quiz: list[QuizQuestion] = Field(
+        default_factory=list, description="Knowledge checks asked after the last step."
+    )
     cleanup: list[str] = Field(
         default_factory=list,
         description="Commands that remove what the lesson created; run after success, "

@@ -25,6 +25,14 @@ CREATE TABLE IF NOT EXISTS step_progress (
     updated_at REAL NOT NULL,
     PRIMARY KEY (learner, lesson, step)
 );
+CREATE TABLE IF NOT EXISTS quiz_answers (
+    learner    TEXT NOT NULL,
+    lesson     TEXT NOT NULL,
+    question   INTEGER NOT NULL,
+    choice     INTEGER NOT NULL,
+    correct    INTEGER NOT NULL,
+    answered_at REAL NOT NULL
+);
 """
 
 
@@ -84,6 +92,26 @@ class ProgressStore:
                 (learner, lesson, step, status, time.time()),
             )
 
+    def record_quiz(
+        self, learner: str, lesson: str, question: int, choice: int, correct: bool
+    ) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO quiz_answers (learner, lesson, question, choice, correct, answered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (learner, lesson, question, choice, int(correct), time.time()),
+            )
+
+    def quiz(self, learner: str, lesson: str) -> dict[int, bool]:
+        """Question number → whether the latest answer was right."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT question, correct FROM quiz_answers WHERE learner = ? AND lesson = ?"
+                " ORDER BY answered_at",
+                (learner, lesson),
+            ).fetchall()
+        return {int(q): bool(c) for q, c in rows}
+
     def lesson(self, learner: str, lesson: str) -> dict[str, StepProgress]:
         with self._connect() as db:
             rows = db.execute(
@@ -95,10 +123,13 @@ class ProgressStore:
 
     def reset(self, learner: str, lesson: str | None = None) -> int:
         with self._connect() as db:
-            if lesson is None:
-                cur = db.execute("DELETE FROM step_progress WHERE learner = ?", (learner,))
-            else:
-                cur = db.execute(
-                    "DELETE FROM step_progress WHERE learner = ? AND lesson = ?", (learner, lesson)
-                )
-            return cur.rowcount
+            removed = 0
+            for table in ("step_progress", "quiz_answers"):
+                if lesson is None:
+                    cur = db.execute(f"DELETE FROM {table} WHERE learner = ?", (learner,))
+                else:
+                    cur = db.execute(
+                        f"DELETE FROM {table} WHERE learner = ? AND lesson = ?", (learner, lesson)
+                    )
+                removed += cur.rowcount
+            return removed

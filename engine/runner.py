@@ -9,16 +9,16 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
 from . import events as ev
-from .checks import Check, CheckContext, CheckResult
+from .checks import Check, CheckContext, CheckResult, Mode
 from .checks.interfaces import SNAPSHOT, InterfacesCheck, snapshot_key
 from .errors import EnvironmentProblem, first_line
 from .model import Lesson, Step
-from .progress import ProgressStore
+from .progress import ProgressStore, Status
 from .targets import CommandResult, Target
 
 Emit = Callable[[ev.Event], None]
@@ -95,7 +95,7 @@ class Runner:
         step = self.lesson.steps[index]
         self.start_step(index)
         result = self.execute(step)
-        return self.finish_step(index, self.verify(step, result))
+        return self.finish_step(index, self.verify(step, mode="auto", output=result))
 
     # -- the parts, for front ends that let the learner type the command --------------
 
@@ -144,33 +144,75 @@ class Runner:
         return result
 
     def verify(
-        self, step: Step, output: CommandResult | None, *, settle: bool = True
+        self,
+        step: Step,
+        *,
+        mode: Mode = "auto",
+        output: CommandResult | None = None,
+        answers: Mapping[str, str] | None = None,
+        settle: bool = True,
     ) -> list[CheckResult]:
-        """Evaluate a step's checks; retry unsettled live state for a bounded time.
+        """Evaluate a step's checks for ``mode``; retry unsettled live state, bounded.
 
-        ``output`` is the step's own command result, or None when the tool did
-        not run it (checks on output then fail). ``settle=False`` judges the
-        state as it is right now.
+        ``auto``: the tool ran the command and ``output`` is its result (None:
+        not run yet, so checks on output fail). ``manual``: the learner ran it
+        in their own terminal; questions are judged from ``answers``.
+        ``settle=False`` judges the state as it is right now.
         """
-        ctx = CheckContext(
-            self.target, step_started=self._step_started, output=output, snapshots=self.snapshots
-        )
-        results = self._evaluate_settled(step.checks, ctx, settle)
+        ctx = self.context(output=output, answers=answers)
+        results = self._evaluate_settled(step.checks_for(mode), ctx, settle)
         if output is not None and output.timed_out:
             results.insert(0, _timeout_result(step))
         for result in results:
             self.emit(ev.CheckEvaluated(step.id, result))
         return results
 
+    def context(
+        self, *, output: CommandResult | None = None, answers: Mapping[str, str] | None = None
+    ) -> CheckContext:
+        """What the current step's checks see."""
+        return CheckContext(
+            self.target,
+            step_started=self._step_started,
+            output=output,
+            snapshots=self.snapshots,
+            answers=answers or {},
+        )
+
     def finish_step(self, index: int, results: Sequence[CheckResult]) -> bool:
         step = self.lesson.steps[index]
         passed = all(r.ok for r in results)
-        if self.progress is not None:
-            self.progress.record(
-                self.learner, self.lesson.id, step.id, "passed" if passed else "failed"
-            )
+        self._record(step, "passed" if passed else "failed")
         self.emit(ev.StepFinished(step.id, index + 1, passed, () if passed else tuple(step.hints)))
         return passed
+
+    def skip_step(self, index: int) -> None:
+        step = self.lesson.steps[index]
+        self._record(step, "skipped")
+        self.emit(ev.StepFinished(step.id, index + 1, False, skipped=True))
+
+    def answer_quiz(self, index: int, choice: int) -> bool:
+        """Judge the learner's ``choice`` (1-based) for quiz question ``index`` (0-based)."""
+        question = self.lesson.quiz[index]
+        correct = choice == question.answer
+        if self.progress is not None:
+            self.progress.record_quiz(self.learner, self.lesson.id, index + 1, choice, correct)
+        self.emit(
+            ev.QuizAnswered(
+                self.lesson.id,
+                index + 1,
+                question.question,
+                choice,
+                correct,
+                question.answer,
+                question.explanation,
+            )
+        )
+        return correct
+
+    def _record(self, step: Step, status: Status) -> None:
+        if self.progress is not None:
+            self.progress.record(self.learner, self.lesson.id, step.id, status)
 
     def cleanup(self) -> list[CommandResult]:
         """Run the lesson's cleanup commands; a Ctrl-C meanwhile waits until they end."""

@@ -23,6 +23,8 @@ from .errors import EnvironmentProblem, TargetError, first_line
 if TYPE_CHECKING:
     import docker
 
+    from .dockerapi import DockerApi
+
 OutputSink = Callable[[str, str], None]
 """Receives ``(stream, text)`` while a command runs; stream is stdout or stderr."""
 
@@ -64,8 +66,8 @@ class Target(Protocol):
         """Run a shell command; kill it (and its children) after ``timeout`` seconds."""
         ...
 
-    def docker(self) -> docker.DockerClient:
-        """A Docker SDK client for this target's engine (raises EnvironmentProblem)."""
+    def docker(self) -> DockerApi:
+        """This target's Docker engine (raises EnvironmentProblem when unreachable)."""
         ...
 
     def facts(self, kind: str, *args: str) -> Any:
@@ -89,6 +91,7 @@ class LocalTarget:
         self._docker_host = docker_host
         self._context = context
         self._client: docker.DockerClient | None = None
+        self._api: DockerApi | None = None
         self._env = self._child_env(os.environ, docker_host=docker_host, context=context)
         self._shell = shutil.which("bash") or "/bin/sh"
 
@@ -140,10 +143,13 @@ class LocalTarget:
             timed_out=timed_out,
         )
 
-    def docker(self) -> docker.DockerClient:
-        if self._client is None:
+    def docker(self) -> DockerApi:
+        if self._api is None:
+            from .dockerapi import SdkDocker
+
             self._client = _connect_docker(self._docker_host, self._context)
-        return self._client
+            self._api = SdkDocker(self._client)
+        return self._api
 
     def facts(self, kind: str, *args: str) -> Any:
         return hostprobe.collect(kind, *args)
@@ -151,7 +157,7 @@ class LocalTarget:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-            self._client = None
+            self._client = self._api = None
 
 
 def _pump(

@@ -1,7 +1,11 @@
 """Lint the curriculum on a real engine: every step's verification fails before
 its command runs and passes after it, so no check can pass vacuously.
 
-It runs over every lesson file, so a new lesson is covered the day it lands.
+Both ways a learner can do a step are covered: ``auto`` (the tool runs the
+command and sees its output) and ``manual`` (the learner runs it in their own
+terminal; the tool sees the live system and the answers to the step's
+questions). It runs over every lesson file, so a new lesson is covered the day
+it lands.
 """
 
 from __future__ import annotations
@@ -10,17 +14,26 @@ from pathlib import Path
 
 import pytest
 
+from hostnet.engine.checks.answer import AnswerCheck
 from hostnet.engine.loader import lesson_files, load_lesson
+from hostnet.engine.model import Step
 from hostnet.engine.progress import ProgressStore
 from hostnet.engine.runner import Runner
 from hostnet.engine.targets import LocalTarget
 from tests.conftest import offline_values
 
 
+def _failures(results) -> str:  # type: ignore[no-untyped-def]
+    return "; ".join(
+        f"{r.description}: expected {r.expected}, observed {r.observed}" for r in results
+    )
+
+
 @pytest.mark.docker
+@pytest.mark.parametrize("mode", ["auto", "manual"])
 @pytest.mark.parametrize("path", lesson_files(), ids=lambda p: p.stem)
 def test_each_step_fails_before_and_passes_after(
-    path: Path, standin_image: str, clean_host: None, tmp_path: Path
+    path: Path, mode: str, standin_image: str, clean_host: None, tmp_path: Path
 ) -> None:
     lesson = load_lesson(path, offline_values(load_lesson(path).variables))
     target = LocalTarget()
@@ -30,19 +43,36 @@ def test_each_step_fails_before_and_passes_after(
         runner.begin()
         for index, step in enumerate(lesson.steps):
             runner.start_step(index)
-            before = runner.verify(step, None, settle=False)
+            before = runner.verify(step, mode=mode, settle=False)  # type: ignore[arg-type]
             assert not all(r.ok for r in before), (
-                f"step {step.id!r} of {path.name} passes before its command ran: "
+                f"{mode}: step {step.id!r} of {path.name} passes before its command ran: "
                 + "; ".join(f"{r.description} ({r.observed})" for r in before)
             )
-            after = runner.verify(step, runner.execute(step))
+            if mode == "auto":
+                after = runner.verify(step, mode="auto", output=runner.execute(step))
+            else:
+                target.run(step.command, timeout=step.timeout)  # the learner's own terminal
+                wrong = {q: "-1" for q in step.questions()}
+                if wrong:
+                    rejected = runner.verify(step, mode="manual", answers=wrong)
+                    assert not all(r.ok for r in rejected), (
+                        f"step {step.id!r} accepts wrong answers"
+                    )
+                after = runner.verify(step, mode="manual", answers=_right_answers(runner, step))
             failed = [r for r in after if not r.ok]
             assert not failed, (
-                f"step {step.id!r} of {path.name} fails after its command: "
-                + "; ".join(
-                    f"{r.description}: expected {r.expected}, observed {r.observed}" for r in failed
-                )
+                f"{mode}: step {step.id!r} of {path.name} fails after its command: {_failures(failed)}"
             )
     finally:
         runner.cleanup()
         target.close()
+
+
+def _right_answers(runner: Runner, step: Step) -> dict[str, str]:
+    """What a learner who read the output correctly would answer."""
+    ctx = runner.context()
+    return {
+        check.question: min(check.right_answers(ctx), default="")
+        for check in step.checks
+        if isinstance(check, AnswerCheck)
+    }

@@ -6,7 +6,8 @@ line here. The registry is explicit (no import side effects).
 
 from __future__ import annotations
 
-from .base import Check, CheckContext, CheckResult
+from .answer import AnswerCheck
+from .base import MODES, Check, CheckContext, CheckResult, Mode
 from .command import CommandCheck
 from .container import ContainerCheck
 from .http import HttpCheck
@@ -17,6 +18,7 @@ from .output import OutputCheck
 from .port import PortCheck
 
 REGISTRY: dict[str, type[Check]] = {
+    "answer": AnswerCheck,
     "command": CommandCheck,
     "container": ContainerCheck,
     "http": HttpCheck,
@@ -27,4 +29,4 @@ REGISTRY: dict[str, type[Check]] = {
     "port": PortCheck,
 }
 
-__all__ = ["REGISTRY", "Check", "CheckContext", "CheckResult"]
+__all__ = ["MODES", "REGISTRY", "Check", "CheckContext", "CheckResult", "Mode"]

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from ..targets import CommandResult, Target
 
 VAR_PATTERN = r"^@\{[a-z_][a-z0-9_]*\}$"
+
+Mode = Literal["auto", "manual"]
+"""How a step was done: ``auto``, the tool ran the command (its output is
+known); ``manual``, the learner ran it in their own terminal (only the live
+system and their answers to the step's questions are known)."""
+MODES: frozenset[Mode] = frozenset({"auto", "manual"})
 
 # Numbers in lessons may also be a variable (``port: "@{port}"``); the loader
 # substitutes it before validating, so only the published schema needs to know.
@@ -47,6 +54,7 @@ class CheckContext:
     step_started: float  # wall-clock time (epoch seconds) the step began
     output: CommandResult | None = None  # the step's own command, when the tool ran it
     snapshots: dict[str, Any] = field(default_factory=dict)
+    answers: Mapping[str, str] = field(default_factory=dict)  # question → the learner's answer
 
 
 class Check(BaseModel, ABC):
@@ -61,8 +69,8 @@ class Check(BaseModel, ABC):
     """True for live state that may need a moment (a server binding its port):
     the runner then retries the check within a bounded time."""
 
-    needs_output: ClassVar[bool] = False
-    """True when the check reads the step's own output."""
+    modes: ClassVar[frozenset[Mode]] = MODES
+    """The modes this kind can judge: output checks need ``auto``, questions ``manual``."""
 
     @abstractmethod
     def describe(self) -> str:

@@ -41,11 +41,8 @@ class ContainerCheck(Check):
         return " ".join(parts)
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        from docker.errors import NotFound
-
-        try:
-            attrs: dict[str, Any] = ctx.target.docker().api.inspect_container(self.name)
-        except NotFound:
+        attrs = ctx.target.docker().inspect_container(self.name)
+        if attrs is None:
             return self.result(self.state == "absent", self._expected(), "no such container")
         if self.state == "absent":
             status = attrs["State"]["Status"]

@@ -20,19 +20,12 @@ class ImageCheck(Check):
         return f"image {self.name} is available"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        from docker.errors import DockerException, ImageNotFound
-
-        client = ctx.target.docker()
-        try:
-            client.images.get(self.name)
+        engine = ctx.target.docker()
+        if engine.image_present(self.name):
             return self.result(True, "present or pullable", "present")
-        except ImageNotFound:
-            pass
         if not self.pull:
             return self.result(False, "present", "not present")
-        try:
-            client.images.pull(self.name)
-        except DockerException as exc:
-            reason = getattr(exc, "explanation", None) or str(exc) or type(exc).__name__
-            return self.result(False, "present or pullable", f"not present; pull failed: {reason}")
+        failure = engine.pull_image(self.name)
+        if failure is not None:
+            return self.result(False, "present or pullable", f"not present; pull failed: {failure}")
         return self.result(True, "present or pullable", "pulled")

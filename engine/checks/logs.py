@@ -26,12 +26,8 @@ class LogsCheck(Check, TextMatch):
         return f"the log of {self.container} {self.text_expectation()} since the {self.since} began"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        from docker.errors import NotFound
-
         since = ctx.step_started if self.since == "step" else ctx.snapshots["lesson_started"]
-        try:
-            raw = ctx.target.docker().api.logs(self.container, since=since)
-        except NotFound:
+        text = ctx.target.docker().container_logs(self.container, since=float(since))
+        if text is None:
             return self.result(False, self.text_expectation(), f"no container {self.container}")
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return self.result(self.text_ok(text), self.text_expectation(), excerpt(text))

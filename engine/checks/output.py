@@ -7,11 +7,11 @@ showed what the lesson is about. The daemon's warnings land here too.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import Check, CheckContext, CheckResult, Int, TextMatch, excerpt
+from .base import Check, CheckContext, CheckResult, Int, Mode, TextMatch, excerpt
 
 
 class OutputCheck(Check, TextMatch):
@@ -21,7 +21,7 @@ class OutputCheck(Check, TextMatch):
     stream: Literal["stdout", "stderr", "both"] = "both"
     exit_code: Int | None = Field(default=0, description="Expected exit code; null: any.")
 
-    needs_output = True
+    modes: ClassVar[frozenset[Mode]] = frozenset({"auto"})
 
     def describe(self) -> str:
         text = self.text_expectation()

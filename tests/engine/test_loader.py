@@ -25,6 +25,8 @@ steps:
     checks:
       - kind: output
         contains: host
+      - kind: command
+        run: "true"
 cleanup:
   - docker rm -f @{name}
 """
@@ -140,7 +142,7 @@ def test_missing_format_version(tmp_path: Path) -> None:
 def test_unknown_variable_reference(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("rm -f @{name}", "rm -f @{nmae}"))
     assert error_of(path) == (
-        f"{path}:17: cleanup[0]: unknown variable @{{nmae}} (did you mean 'name'?)\n"
+        f"{path}:19: cleanup[0]: unknown variable @{{nmae}} (did you mean 'name'?)\n"
         "hint: declare it under `variables:` with a default"
     )
 

@@ -45,6 +45,8 @@ steps:
     checks:
       - kind: output
         contains: never printed
+      - kind: container
+        name: "@{container}"
 cleanup:
   - docker rm -f @{container}
 """
@@ -71,7 +73,7 @@ def test_a_failed_step_stops_the_lesson_and_cleanup_removes_the_container(
     assert [type(e).__name__ for e in seen if not isinstance(e, ev.Output)] == [
         "LessonStarted", "PrerequisitesChecked",
         "StepStarted", "CommandFinished", "CheckEvaluated", "StepFinished",
-        "StepStarted", "CommandFinished", "CheckEvaluated", "StepFinished",
+        "StepStarted", "CommandFinished", "CheckEvaluated", "CheckEvaluated", "StepFinished",
         "CleanupFinished", "LessonFinished",
     ]  # fmt: skip
     failed = [e for e in seen if isinstance(e, ev.StepFinished) and not e.passed]
