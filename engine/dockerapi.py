@@ -26,6 +26,10 @@ class DockerApi(Protocol):
         """The engine's version; raises EnvironmentProblem when unreachable."""
         ...
 
+    def info(self) -> dict[str, Any]:
+        """``docker info`` (OperatingSystem, OSType, ServerVersion, …)."""
+        ...
+
     def inspect_container(self, name: str) -> dict[str, Any] | None:
         """``docker container inspect``, or None when there is no such container."""
         ...
@@ -47,6 +51,9 @@ class SdkDocker:
 
     def version(self) -> str:
         return str(self.client.version().get("Version", "?"))
+
+    def info(self) -> dict[str, Any]:
+        return dict(self.client.info())
 
     def inspect_container(self, name: str) -> dict[str, Any] | None:
         from docker.errors import NotFound
@@ -107,6 +114,12 @@ class CliDocker:
                 hint="is dockerd running there, and may this user use it (docker group)?",
             )
         return res.stdout.strip()
+
+    def info(self) -> dict[str, Any]:
+        res = self._docker("info", "--format", "{{json .}}")
+        if not res.ok:
+            self.version()  # raises the clear "cannot reach" error
+        return dict(json.loads(res.stdout))
 
     def inspect_container(self, name: str) -> dict[str, Any] | None:
         res = self._docker("container", "inspect", name)

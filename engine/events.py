@@ -43,6 +43,7 @@ class StepStarted(Event):
     total: int
     title: str
     command: str
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class LessonFinished(Event):
     total: int
     duration: float
     interrupted: bool = False
+    stopped: bool = False  # the learner quit; progress is saved
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import EnvironmentProblem
 
@@ -24,6 +25,13 @@ CREATE TABLE IF NOT EXISTS step_progress (
     attempts   INTEGER NOT NULL DEFAULT 1,
     updated_at REAL NOT NULL,
     PRIMARY KEY (learner, lesson, step)
+);
+CREATE TABLE IF NOT EXISTS lesson_state (
+    learner    TEXT NOT NULL,
+    lesson     TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,  -- JSON
+    PRIMARY KEY (learner, lesson, key)
 );
 CREATE TABLE IF NOT EXISTS quiz_answers (
     learner    TEXT NOT NULL,
@@ -92,6 +100,23 @@ class ProgressStore:
                 (learner, lesson, step, status, time.time()),
             )
 
+    def save_state(self, learner: str, lesson: str, values: dict[str, Any]) -> None:
+        """Keep what a later check needs (snapshots, when a step began) across runs."""
+        with self._connect() as db:
+            db.executemany(
+                "INSERT INTO lesson_state (learner, lesson, key, value) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (learner, lesson, key) DO UPDATE SET value = excluded.value",
+                [(learner, lesson, key, json.dumps(value)) for key, value in values.items()],
+            )
+
+    def load_state(self, learner: str, lesson: str) -> dict[str, Any]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT key, value FROM lesson_state WHERE learner = ? AND lesson = ?",
+                (learner, lesson),
+            ).fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
     def record_quiz(
         self, learner: str, lesson: str, question: int, choice: int, correct: bool
     ) -> None:
@@ -124,7 +149,7 @@ class ProgressStore:
     def reset(self, learner: str, lesson: str | None = None) -> int:
         with self._connect() as db:
             removed = 0
-            for table in ("step_progress", "quiz_answers"):
+            for table in ("step_progress", "quiz_answers", "lesson_state"):
                 if lesson is None:
                     cur = db.execute(f"DELETE FROM {table} WHERE learner = ?", (learner,))
                 else:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 from . import events as ev
@@ -27,6 +28,20 @@ CLEANUP_TIMEOUT = 60.0
 
 class PrerequisiteFailed(EnvironmentProblem):
     """The machine is not ready for the lesson; nothing was run or changed."""
+
+
+@dataclass
+class Tally:
+    """How a session went, filled in by whoever walks the steps."""
+
+    total: int
+    passed: int = 0
+    interrupted: bool = False  # Ctrl-C
+    stopped: bool = False  # the learner chose to quit
+
+    @property
+    def ok(self) -> bool:
+        return self.passed == self.total and not (self.interrupted or self.stopped)
 
 
 class Runner:
@@ -48,6 +63,7 @@ class Runner:
         self.settle_timeout = settle_timeout
         self.snapshots: dict[str, object] = {}
         self._step_started = time.time()
+        self._saved_step_starts: dict[str, float] = {}
 
     # -- the whole lesson, unattended -------------------------------------------------
 
@@ -57,6 +73,17 @@ class Runner:
         Returns True when every step passed. Raises :class:`PrerequisiteFailed`
         (before anything ran) and :class:`KeyboardInterrupt` (after cleanup).
         """
+        with self.session(start=start) as tally:
+            for index in range(start, len(self.lesson.steps)):
+                if not self.run_step(index):
+                    break
+                tally.passed += 1
+        return tally.ok
+
+    @contextmanager
+    def session(self, *, start: int = 0) -> Iterator[Tally]:
+        """One go at the lesson: prerequisites, snapshots, then the caller's steps;
+        cleanup and a LessonFinished event however the block is left."""
         began = time.monotonic()
         steps = self.lesson.steps
         self.emit(
@@ -65,30 +92,26 @@ class Runner:
             )
         )
         self.check_prerequisites()
-        passed = 0
-        interrupted = False
+        tally = Tally(total=len(steps) - start)
         try:
             self.begin()
-            for index in range(start, len(steps)):
-                if not self.run_step(index):
-                    break
-                passed += 1
+            yield tally
         except KeyboardInterrupt:
-            interrupted = True
+            tally.interrupted = True
             raise
         finally:
             self.cleanup()
             self.emit(
                 ev.LessonFinished(
                     self.lesson.id,
-                    passed=passed == len(steps) - start,
-                    steps_passed=passed,
-                    total=len(steps) - start,
+                    passed=tally.ok,
+                    steps_passed=tally.passed,
+                    total=tally.total,
                     duration=time.monotonic() - began,
-                    interrupted=interrupted,
+                    interrupted=tally.interrupted,
+                    stopped=tally.stopped,
                 )
             )
-        return passed == len(steps) - start
 
     def run_step(self, index: int) -> bool:
         """Start step ``index`` (0-based), run its command, verify it, record progress."""
@@ -117,22 +140,60 @@ class Runner:
             )
         return results
 
-    def begin(self) -> None:
-        """Take the snapshots checks compare against (before the first step)."""
-        self.snapshots["lesson_started"] = time.time()
+    def begin(self, *, since: float | None = None) -> None:
+        """Take the snapshots checks compare against (before the first step).
+
+        ``since`` backdates the lesson's start (``check`` of work done by hand
+        without the tool: every log line counts).
+        """
+        self.snapshots = {"lesson_started": time.time() if since is None else since}
         if self._needs_interfaces("lesson"):
             self.snapshots[snapshot_key("lesson")] = self.target.facts(SNAPSHOT)
+        self._save_state(self.snapshots)
 
-    def start_step(self, index: int) -> None:
+    def restore(self) -> bool:
+        """Reload the snapshots of the learner's last run (``check`` after a restart)."""
+        if self.progress is None:
+            return False
+        saved = self.progress.load_state(self.learner, self.lesson.id)
+        if "lesson_started" not in saved:
+            return False
+        self.snapshots = {k: v for k, v in saved.items() if not k.startswith("step_started:")}
+        self._saved_step_starts = {
+            k.removeprefix("step_started:"): float(v)
+            for k, v in saved.items()
+            if k.startswith("step_started:")
+        }
+        return True
+
+    def start_step(self, index: int, *, announce: bool = True) -> None:
+        """Mark the step's beginning (logs since then count) and take its snapshots.
+
+        ``announce=False`` re-enters a step begun earlier (``check`` after the
+        learner ran the command), keeping its recorded start time.
+        """
         step = self.lesson.steps[index]
-        self._step_started = time.time()
-        if self._needs_interfaces("step", [step]):
+        if announce:
+            self._step_started = time.time()
+            self._save_state({f"step_started:{step.id}": self._step_started})
+        else:
+            fallback = float(str(self.snapshots.get("lesson_started", 0.0)))
+            self._step_started = self._saved_step_starts.get(step.id, fallback)
+        if announce and self._needs_interfaces("step", [step]):
             self.snapshots[snapshot_key("step")] = self.target.facts(SNAPSHOT)
-        self.emit(
-            ev.StepStarted(
-                self.lesson.id, step.id, index + 1, len(self.lesson.steps), step.title, step.command
+            self._save_state({snapshot_key("step"): self.snapshots[snapshot_key("step")]})
+        if announce:
+            self.emit(
+                ev.StepStarted(
+                    self.lesson.id,
+                    step.id,
+                    index + 1,
+                    len(self.lesson.steps),
+                    step.title,
+                    step.command,
+                    step.explanation,
+                )
             )
-        )
 
     def execute(self, step: Step) -> CommandResult:
         result = self.target.run(
@@ -179,11 +240,15 @@ class Runner:
             answers=answers or {},
         )
 
-    def finish_step(self, index: int, results: Sequence[CheckResult]) -> bool:
+    def finish_step(
+        self, index: int, results: Sequence[CheckResult], *, with_hints: bool = True
+    ) -> bool:
+        """Record the verdict; ``with_hints=False`` when the front end gives hints one by one."""
         step = self.lesson.steps[index]
         passed = all(r.ok for r in results)
         self._record(step, "passed" if passed else "failed")
-        self.emit(ev.StepFinished(step.id, index + 1, passed, () if passed else tuple(step.hints)))
+        hints = () if passed or not with_hints else tuple(step.hints)
+        self.emit(ev.StepFinished(step.id, index + 1, passed, hints))
         return passed
 
     def skip_step(self, index: int) -> None:
@@ -210,6 +275,10 @@ class Runner:
         )
         return correct
 
+    def _save_state(self, values: dict[str, object]) -> None:
+        if self.progress is not None:
+            self.progress.save_state(self.learner, self.lesson.id, values)
+
     def _record(self, step: Step, status: Status) -> None:
         if self.progress is not None:
             self.progress.record(self.learner, self.lesson.id, step.id, status)
@@ -229,12 +298,16 @@ class Runner:
         self, checks: Sequence[Check], ctx: CheckContext, settle: bool
     ) -> list[CheckResult]:
         results = [self._evaluate(check, ctx) for check in checks]
-        deadline = time.monotonic() + self.settle_timeout
+        started = time.monotonic()
         pause = 0.05
-        while settle and time.monotonic() < deadline:
+        while settle:
             failing = [i for i, r in enumerate(results) if not r.ok]
-            # Only live state can still change; a wrong output stays wrong.
-            if not failing or any(not checks[i].settles for i in failing):
+            # Only live state can still change (a wrong output stays wrong), and
+            # each kind says how long it may take; the runner caps the wait.
+            budget = min(
+                self.settle_timeout, min((checks[i].settle_seconds for i in failing), default=0)
+            )
+            if time.monotonic() - started >= budget:
                 break
             time.sleep(pause)
             pause = min(pause * 2, 0.5)

@@ -7,6 +7,7 @@ system directories such as ``/usr/local/lib/docker/cli-plugins``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,3 +92,61 @@ def verify_listed() -> str:
         "`docker --help` does not list it yet. Is DOCKER_CONFIG the same for docker and for "
         "this command? `docker info` shows plugin errors under Client > Plugins."
     )
+
+
+HOOKED_COMMANDS = "run,container run"
+HOOKS_MIN_VERSION = (26, 1)
+
+
+def set_hooks(*, enabled: bool) -> str:
+    """Opt in to (or out of) the CLI hook in ``$DOCKER_CONFIG/config.json``."""
+    version = _cli_version()
+    if enabled and version is not None and version < HOOKS_MIN_VERSION:
+        raise EnvironmentProblem(
+            f"this docker CLI ({'.'.join(map(str, version))}) has no plugin hooks",
+            hint="hooks need docker 26.1 or later",
+        )
+    path = plugin_dir(system=False).parent / "config.json"
+    try:
+        config = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise EnvironmentProblem(f"cannot read {path}: {exc}") from exc
+    plugins = config.setdefault("plugins", {})
+    if enabled:
+        plugins.setdefault("hostnet", {})["hooks"] = HOOKED_COMMANDS
+        # Recent CLIs run plugin hooks only when this feature is on (or DOCKER_CLI_HOOKS=1).
+        config.setdefault("features", {})["hooks"] = "true"
+    else:
+        plugins.get("hostnet", {}).pop("hooks", None)
+        if plugins.get("hostnet") == {}:
+            del plugins["hostnet"]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(".config.json.hostnet")
+        tmp.write_text(json.dumps(config, indent="\t") + "\n")
+        tmp.replace(path)  # atomic: the rest of config.json (auths, …) is never lost
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if enabled:
+        return (
+            f"Hints enabled in {path} (features.hooks is on). The docker CLI shows them in a "
+            "terminal: try `docker run --rm --network host -p 8080:80 nginx`."
+        )
+    return f"Hints disabled in {path} (features.hooks is left as it is: other plugins may use it)."
+
+
+def _cli_version() -> tuple[int, int] | None:
+    docker = shutil.which("docker")
+    if docker is None:
+        return None
+    try:
+        text = subprocess.run(
+            [docker, "version", "--format", "{{.Client.Version}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+        major, minor = text.split(".")[:2]
+        return int(major), int(minor)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None

@@ -14,6 +14,7 @@ import sys
 
 PLUGIN_NAME = "hostnet"
 METADATA_COMMAND = "docker-cli-plugin-metadata"
+HOOK_COMMAND = "docker-cli-plugin-hooks"
 
 # docker's global flags that take a value (docker/cli cli/flags); they reach a
 # plugin in argv: `docker --context lab hostnet lesson 1`.
@@ -40,6 +41,26 @@ def metadata() -> dict[str, str]:
         "Version": __version__,
         "ShortDescription": "Learn Docker host networking, hands-on",
     }
+
+
+def hook_response(request_json: str) -> dict[str, object] | None:
+    """The "What's next" hint after ``docker run --network … -p …`` (CLI hooks).
+
+    The CLI says which flags were used (by long name), not their values, so
+    the hint cannot tell host from another network and says "if".
+    None: nothing to say (the CLI then prints nothing).
+    """
+    try:
+        flags = json.loads(request_json).get("Flags") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not ({"network", "net"} & set(flags) and {"publish", "p"} & set(flags)):
+        return None
+    template = (
+        "With --network host, published ports are discarded (the daemon's WARNING above): "
+        "the container uses the host's ports directly. See `docker hostnet lesson 2`."
+    )
+    return {"Type": 0, "Template": template}
 
 
 def split_docker_argv(argv: list[str]) -> tuple[dict[str, str], list[str]] | None:
@@ -72,6 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     if argv[1:2] == [METADATA_COMMAND]:
         json.dump(metadata(), sys.stdout)
         sys.stdout.write("\n")
+        return
+    if argv[1:3] == [PLUGIN_NAME, HOOK_COMMAND]:
+        response = hook_response(argv[3] if len(argv) > 3 else "")
+        if response is not None:
+            json.dump(response, sys.stdout)
         return
     docker_flags: dict[str, str] = {}
     args = argv[1:]

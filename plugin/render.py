@@ -18,9 +18,12 @@ from hostnet.engine.checks import CheckResult
 class TerminalRenderer:
     """Human output: each step, its command, the output as it streams, ✓/✗ per check."""
 
-    def __init__(self, console: Console, *, show_output: bool = True) -> None:
+    def __init__(
+        self, console: Console, *, show_output: bool = True, show_explanations: bool = False
+    ) -> None:
         self.console = console
         self.show_output = show_output
+        self.show_explanations = show_explanations
         self._pending: dict[str, str] = {}
         self.failed_checks: list[CheckResult] = []
 
@@ -35,6 +38,8 @@ class TerminalRenderer:
     def _step_started(self, e: ev.StepStarted) -> None:
         self.console.print()
         self.console.print(f"[bold][{e.index}/{e.total}] {escape(e.title)}[/]")
+        if self.show_explanations and e.explanation:
+            self.console.print(f"  {escape(e.explanation.strip())}")
         self.console.print(f"  [cyan]$ {escape(e.command)}[/]")
 
     def _output(self, e: ev.Output) -> None:
@@ -80,6 +85,14 @@ class TerminalRenderer:
         for line in lines[1:]:
             self.console.print(f"      {'':<9}{line}", style=style, markup=False, highlight=False)
 
+    def _quiz_answered(self, e: ev.QuizAnswered) -> None:
+        if e.correct:
+            self.console.print("  [green]✓ Right.[/]")
+        else:
+            self.console.print(
+                f"  [red]✗ The answer is {e.right_choice}.[/] {escape(e.explanation)}"
+            )
+
     def _step_finished(self, e: ev.StepFinished) -> None:
         if not e.passed and e.hints:
             self.console.print("  [yellow]Hints:[/]")
@@ -101,6 +114,11 @@ class TerminalRenderer:
             self.console.print(
                 f"[yellow]Interrupted after {e.steps_passed} of {e.total} steps; "
                 "the lesson's containers were removed.[/]"
+            )
+        elif e.stopped:
+            self.console.print(
+                f"Stopped after {e.steps_passed} of {e.total} steps; "
+                "what the lesson started was removed."
             )
         elif e.passed:
             self.console.print(

@@ -34,14 +34,14 @@ if docker_ok; then
 elif [ -d /run/systemd/system ]; then
     echo "Starting docker with systemctl ..."
     "${SUDO[@]}" systemctl start docker
-elif pgrep -x dockerd >/dev/null; then
+elif [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    # (the host engine's pidfile: lab engines in network namespaces have their own)
     echo "dockerd is already running; waiting for it to answer ..."
 else
     echo "No systemd: starting dockerd in the background (log: $LOG) ..."
     # setsid + nohup detach it from this shell/terminal; the redirections
     # happen inside the (possibly sudo'ed) root shell so the log is writable.
-    "${SUDO[@]}" sh -c "setsid nohup dockerd >>'$LOG' 2>&1 </dev/null &"
-    STARTED_DOCKERD=1
+    STARTED_PID=$("${SUDO[@]}" sh -c "setsid nohup dockerd >>'$LOG' 2>&1 </dev/null & echo \$!")
 fi
 
 for _ in $(seq "$TIMEOUT"); do
@@ -56,7 +56,7 @@ for _ in $(seq "$TIMEOUT"); do
     fi
     sleep 1
     # Fail fast if the dockerd we just started has already died.
-    if [ -n "${STARTED_DOCKERD:-}" ] && ! pgrep -x dockerd >/dev/null; then
+    if [ -n "${STARTED_PID:-}" ] && [ ! -d "/proc/$STARTED_PID" ]; then
         echo "error: dockerd exited right after starting. Last lines of $LOG:" >&2
         "${SUDO[@]}" tail -n 20 "$LOG" >&2 || true
         exit 1

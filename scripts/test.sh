@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO/scripts/ensure-docker.sh"
 install_lesson_tools
 apt_install vagrant shellcheck # tests/test_vagrantfile.py: `vagrant validate`, shellcheck
+apt_install openssh-server openssh-client # netns labs: sshd inside the namespace, ssh to it
 install_project test
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
 

@@ -106,3 +106,11 @@ def docker_config(tmp_path: Path, hostnet_bin: Path) -> Path:
 def offline_values(lesson_variables: object) -> dict[str, str]:
     """Offline values for a lesson's image variables: the local stand-in provides them all."""
     return {name: STANDIN_IMAGE for name in lesson_variables if "image" in name}  # type: ignore[attr-defined]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the renderer golden files under tests/plugin/golden/ instead of comparing.",
+    )

@@ -65,9 +65,9 @@ class Check(BaseModel, ABC):
     kind: str
     hint: str | None = Field(default=None, description="Shown when this check fails.")
 
-    settles: ClassVar[bool] = False
-    """True for live state that may need a moment (a server binding its port):
-    the runner then retries the check within a bounded time."""
+    settle_seconds: ClassVar[float] = 0.0
+    """How long live state may take to get right (a server binding its port):
+    the runner retries a failing check for up to this long. 0: judged once."""
 
     modes: ClassVar[frozenset[Mode]] = MODES
     """The modes this kind can judge: output checks need ``auto``, questions ``manual``."""

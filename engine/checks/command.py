@@ -17,7 +17,7 @@ class CommandCheck(Check, TextMatch):
     exit_code: Int = Field(default=0, description="Expected exit code.")
     timeout: float = Field(default=10.0, gt=0, le=300)
 
-    settles = True
+    settle_seconds = 10.0
 
     def describe(self) -> str:
         return (

@@ -26,7 +26,7 @@ class ContainerCheck(Check):
         "'any': at least one.",
     )
 
-    settles = True
+    settle_seconds = 10.0
 
     def describe(self) -> str:
         if self.state == "absent":

@@ -20,7 +20,7 @@ class HttpCheck(Check, TextMatch):
     )
     timeout: float = Field(default=3.0, gt=0, le=60)
 
-    settles = True
+    settle_seconds = 10.0
 
     def describe(self) -> str:
         if not self.answers:

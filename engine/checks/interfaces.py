@@ -32,7 +32,7 @@ class InterfacesCheck(Check):
         default=None, description="Kind every added interface must have, e.g. veth."
     )
 
-    settles = True
+    settle_seconds = 3.0
 
     def describe(self) -> str:
         base = "the lesson began" if self.since == "lesson" else "the step began"

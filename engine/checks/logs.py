@@ -20,7 +20,7 @@ class LogsCheck(Check, TextMatch):
     container: str
     since: Literal["step", "lesson"] = Field(default="step")
 
-    settles = True
+    settle_seconds = 2.0
 
     def describe(self) -> str:
         return f"the log of {self.container} {self.text_expectation()} since the {self.since} began"

@@ -20,13 +20,13 @@ class PortCheck(Check):
         default=None, description="Command name that must own every listener, e.g. nginx."
     )
 
-    settles = True
+    settle_seconds = 10.0
 
     def describe(self) -> str:
         if not self.listening:
-            return f"{self.protocol} port {self.port} is free"
+            return f"{self.protocol.upper()} port {self.port} is free"
         owner = f", owned by {self.process}" if self.process else ""
-        return f"{self.protocol} port {self.port} is listening{owner}"
+        return f"{self.protocol.upper()} port {self.port} is listening{owner}"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         sockets = [

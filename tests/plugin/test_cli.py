@@ -167,7 +167,7 @@ def test_port_80_taken_names_the_process(
         res = docker(
             docker_config, "hostnet", "lesson", "1", "--auto", "--var", f"image={standin_image}"
         )
-        assert_clean_error(res, 4, "needed: tcp port 80 is free", f"(pid {holder.pid})")
+        assert_clean_error(res, 4, "needed: TCP port 80 is free", f"(pid {holder.pid})")
     finally:
         holder.kill()
         holder.wait()

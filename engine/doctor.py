@@ -1,0 +1,133 @@
+"""Prerequisites of the lessons on a target, each with a remedy.
+
+Used by ``docker hostnet doctor``; works the same on a lab (through the
+target's commands and probes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import EnvironmentProblem
+from .targets import Target
+
+Level = Literal["ok", "warn", "fail"]
+
+# Docker Desktop's host networking: beta from 4.29, generally available from 4.34.
+DESKTOP_NOTE = (
+    "Docker Desktop: host networking needs version 4.34 or later with Settings > Resources > "
+    "Network > Enable host networking (TCP/UDP only, Linux containers only, not with "
+    "Enhanced Container Isolation)"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    level: Level
+    detail: str
+    remedy: str = ""
+
+
+def examine(target: Target, *, image: str = "nginx", port: int = 80) -> list[Finding]:
+    findings = [_system(target), *_engine(target, image)]
+    findings += [
+        _tool(target, "curl", "sudo apt install curl"),
+        _tool(target, "ip", "sudo apt install iproute2"),
+    ]
+    findings.append(_netstat(target))
+    findings.append(_privileges(target))
+    findings.append(_port(target, port))
+    return findings
+
+
+def _system(target: Target) -> Finding:
+    res = target.run("uname -s", timeout=10)
+    system = res.stdout.strip() or "unknown"
+    if system == "Linux":
+        return Finding("system", "ok", "Linux")
+    return Finding("system", "warn", system, DESKTOP_NOTE)
+
+
+def _engine(target: Target, image: str) -> list[Finding]:
+    try:
+        api = target.docker()
+        info = api.info()
+    except EnvironmentProblem as exc:
+        return [Finding("docker engine", "fail", str(exc).splitlines()[0], exc.hint or "")]
+    version = str(info.get("ServerVersion", "?"))
+    system = str(info.get("OperatingSystem", "?"))
+    findings = []
+    if "Docker Desktop" in system:
+        findings.append(Finding("docker engine", "warn", f"{version} on {system}", DESKTOP_NOTE))
+    elif info.get("OSType") not in (None, "linux"):
+        findings.append(
+            Finding(
+                "docker engine",
+                "fail",
+                f"{version}, {info.get('OSType')} containers",
+                "the host network driver needs Linux containers",
+            )
+        )
+    else:
+        findings.append(Finding("docker engine", "ok", f"{version} on {system}"))
+    if api.image_present(image):
+        findings.append(Finding("lesson image", "ok", f"{image} is present"))
+    else:
+        findings.append(
+            Finding(
+                "lesson image",
+                "warn",
+                f"{image} is not present; `docker run` will pull it",
+                "without a registry: scripts/build-standin-image.sh, then "
+                "--var image=hostnet/nginx-standin",
+            )
+        )
+    return findings
+
+
+def _tool(target: Target, name: str, install: str) -> Finding:
+    res = target.run(f"command -v {name}", timeout=10)
+    if res.ok:
+        return Finding(name, "ok", res.stdout.strip())
+    return Finding(name, "fail", "not found", install)
+
+
+def _netstat(target: Target) -> Finding:
+    for name in ("netstat", "ss"):
+        res = target.run(f"command -v {name}", timeout=10)
+        if res.ok:
+            return Finding("netstat or ss", "ok", res.stdout.strip())
+    return Finding(
+        "netstat or ss", "fail", "neither found", "sudo apt install net-tools (or iproute2 for ss)"
+    )
+
+
+def _privileges(target: Target) -> Finding:
+    res = target.run('id -u; command -v sudo || echo "-"', timeout=10)
+    uid, _, sudo = res.stdout.strip().partition("\n")
+    if uid.strip() == "0":
+        return Finding("privileges", "ok", "root (sudo not needed)")
+    if sudo.strip() not in ("", "-"):
+        return Finding("privileges", "ok", f"sudo is available ({sudo.strip()})")
+    return Finding(
+        "privileges",
+        "warn",
+        "not root and no sudo",
+        "`netstat -p` names other users' processes only with root; install sudo or run as root",
+    )
+
+
+def _port(target: Target, port: int) -> Finding:
+    sockets = target.facts("listeners", str(port))
+    if not sockets:
+        return Finding(f"port {port}", "ok", "free")
+    owners = sorted({f"{p['name']} (pid {p['pid']})" for s in sockets for p in s["processes"]})
+    who = ", ".join(owners) or "a process this user cannot see (run as root to name it)"
+    return Finding(
+        f"port {port}",
+        "fail",
+        f"in use by {who}",
+        "lesson 1 runs nginx on the host's port 80: stop that process first",
+    )

@@ -1,0 +1,12 @@
+"""One module per command; each exposes ``register(app)``."""
+
+from __future__ import annotations
+
+import typer
+
+from . import check, doctor, lesson, lessons, reset, setup, show, validate
+
+
+def register_all(app: typer.Typer) -> None:
+    for module in (lessons, lesson, check, show, reset, doctor, validate, setup):
+        module.register(app)

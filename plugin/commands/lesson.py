@@ -1,0 +1,53 @@
+"""``lesson N``: walk a lesson interactively, or run it unattended with ``--auto``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hostnet.engine.errors import ExitCode
+from hostnet.engine.runner import Runner
+
+from ..context import LEARNER, LessonArg, VarOption, load, make_target, out, state, store
+from ..interactive import Walkthrough
+from ..render import JsonRenderer, TerminalRenderer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("lesson")
+    def lesson(
+        ref: LessonArg,
+        auto: Annotated[
+            bool, typer.Option("--auto", help="Run every step for you and verify it (demos, CI).")
+        ] = False,
+        json_lines: Annotated[
+            bool,
+            typer.Option("--json", help="Unattended, one JSON event per line (implies --auto)."),
+        ] = False,
+        var: VarOption = None,
+    ) -> None:
+        """Learn a lesson on this machine's Docker engine, each step verified.
+
+        Interactive by default: run each command in your own terminal and come
+        back to check it, or let the tool run it. Keys: c check, r run it for me,
+        h hint, s skip, q quit. Progress is saved after each step.
+        """
+        chosen = load(ref, var)
+        progress = store()
+        target = make_target()
+        try:
+            if auto or json_lines:
+                renderer = JsonRenderer(sys.stdout) if json_lines else TerminalRenderer(out)
+                runner = Runner(chosen, target, emit=renderer, progress=progress, learner=LEARNER)
+                passed = runner.run()
+            else:
+                runner = Runner(chosen, target, progress=progress, learner=LEARNER)
+                walk = Walkthrough(runner, out, prog=state.prog)
+                saved = {k: v.status for k, v in progress.lesson(LEARNER, chosen.id).items()}
+                passed = walk.run(start=walk.resume_point(saved))
+        finally:
+            target.close()
+        if not passed:
+            raise typer.Exit(ExitCode.CHECK_FAILED)

@@ -1,0 +1,71 @@
+"""What every command shares: the docker flags we were called with, consoles, helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hostnet.engine.loader import find_lesson
+from hostnet.engine.model import Lesson
+from hostnet.engine.progress import ProgressStore
+from hostnet.engine.targets import LocalTarget
+
+LEARNER = "local"  # the CLI keeps one progress file per user
+
+
+@dataclass
+class State:
+    docker_flags: dict[str, str] = field(default_factory=dict)
+    as_plugin: bool = False
+    debug: bool = False
+
+    @property
+    def prog(self) -> str:
+        return "docker hostnet" if self.as_plugin else "hostnet"
+
+
+state = State()
+# soft_wrap: long command output keeps its lines, as in a terminal. Rich
+# honours NO_COLOR and drops styling when the output is not a terminal.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def make_target() -> LocalTarget:
+    """The engine the user's ``docker`` would use with the same global flags."""
+    return LocalTarget(
+        docker_host=state.docker_flags.get("host") or None,
+        context=state.docker_flags.get("context") or None,
+    )
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name:
+            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--var")
+        values[name] = value
+    return values
+
+
+def load(ref: str, var: list[str] | None = None) -> Lesson:
+    return find_lesson(ref, values=parse_vars(var or []))
+
+
+def store() -> ProgressStore:
+    return ProgressStore()
+
+
+VarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var",
+        metavar="NAME=VALUE",
+        help="Set a lesson variable, e.g. --var image=hostnet/nginx-standin (repeatable).",
+    ),
+]
+LessonArg = Annotated[str, typer.Argument(metavar="LESSON", help="Lesson number or id, e.g. 1.")]
