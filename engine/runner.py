@@ -17,7 +17,7 @@ from types import FrameType
 from . import events as ev
 from .checks import Check, CheckContext, CheckResult, Mode
 from .checks.interfaces import SNAPSHOT, InterfacesCheck, snapshot_key
-from .errors import EnvironmentProblem, first_line
+from .errors import EnvironmentProblem, HostnetError, first_line
 from .model import Lesson, Step
 from .progress import ProgressStore, Status
 from .targets import CommandResult, Target
@@ -288,7 +288,12 @@ class Runner:
         results = []
         with _sigint_deferred():
             for command in self.lesson.cleanup:
-                results.append(self.target.run(command, timeout=CLEANUP_TIMEOUT))
+                try:
+                    results.append(self.target.run(command, timeout=CLEANUP_TIMEOUT))
+                except HostnetError as exc:
+                    # The target itself is gone (a lab that dropped): report, never
+                    # hide the error that ended the lesson behind this one.
+                    results.append(CommandResult(command, -1, "", str(exc), 0.0))
         self.emit(ev.CleanupFinished(tuple(results)))
         return results
 

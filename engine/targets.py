@@ -30,7 +30,9 @@ OutputSink = Callable[[str, str], None]
 
 # Root does not need sudo, and minimal machines (containers, CI) often lack it:
 # there `sudo cmd` simply runs cmd, so the workshop's `sudo netstat` still works.
-_PRELUDE = 'if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then sudo() { "$@"; }; fi\n'
+SHELL_PRELUDE = (
+    'if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then sudo() { "$@"; }; fi\n'
+)
 _KILL_GRACE = 2.0
 
 
@@ -116,7 +118,7 @@ class LocalTarget:
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                [self._shell, "-c", _PRELUDE + command],
+                [self._shell, "-c", SHELL_PRELUDE + command],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from rich.console import Console
 from hostnet.engine.loader import find_lesson
 from hostnet.engine.model import Lesson
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.targets import LocalTarget
+from hostnet.engine.targets import LocalTarget, Target
 
 LEARNER = "local"  # the CLI keeps one progress file per user
 
@@ -34,8 +35,23 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def make_target() -> LocalTarget:
-    """The engine the user's ``docker`` would use with the same global flags."""
+def make_target(lab: str | None = None, url: str | None = None) -> Target:
+    """A lab over SSH (``--lab``/``--target``), else the engine the user's ``docker``
+    would use with the same global flags."""
+    if lab and url:
+        raise typer.BadParameter("give --lab or --target, not both", param_hint="--lab")
+    if lab or url:
+        from hostnet.engine.labs import registry
+        from hostnet.engine.ssh import SSHTarget
+
+        if url:
+            return SSHTarget.open(url, url=url)
+        spec = registry.get(lab or "")
+        if spec.url:
+            return SSHTarget.open(spec.name, url=spec.url)
+        return SSHTarget.open(
+            spec.name, ssh_config=Path(spec.ssh_config or ""), host=spec.host or spec.name
+        )
     return LocalTarget(
         docker_host=state.docker_flags.get("host") or None,
         context=state.docker_flags.get("context") or None,
@@ -69,3 +85,13 @@ VarOption = Annotated[
     ),
 ]
 LessonArg = Annotated[str, typer.Argument(metavar="LESSON", help="Lesson number or id, e.g. 1.")]
+LabOption = Annotated[
+    str | None,
+    typer.Option("--lab", help="Run on a registered lab VM over SSH (see `lab list`)."),
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target", metavar="URL", help="Run on a lab over SSH: ssh://user@host:port (key pinned)."
+    ),
+]

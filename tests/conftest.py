@@ -114,3 +114,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite the renderer golden files under tests/plugin/golden/ instead of comparing.",
     )
+
+
+@pytest.fixture
+def netns_labs(tmp_path: Path, docker_client: object, standin_image: str) -> Iterator[object]:
+    """A factory of disposable lab hosts (network namespace + dockerd + sshd), all
+    removed afterwards. Needs root, iproute2, nsenter and openssh-server."""
+    import secrets
+
+    from hostnet.engine.labs import netns
+
+    for tool in ("ip", "nsenter", "ssh-keygen"):
+        if shutil.which(tool) is None:
+            _unavailable(f"{tool} is not installed")
+    if not Path(netns.SSHD).exists():
+        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
+    if os.geteuid() != 0:
+        _unavailable("netns labs need root")
+    made: list[str] = []
+    base = tmp_path / "labs"
+
+    def make(prefix: str = "t") -> netns.NetnsLab:
+        name = f"{prefix}-{secrets.token_hex(2)}"
+        made.append(name)
+        return netns.up(name, image=standin_image, base=base)
+
+    yield make
+    for name in made:
+        netns.down(name, base=base)

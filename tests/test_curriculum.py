@@ -4,8 +4,8 @@ its command runs and passes after it, so no check can pass vacuously.
 Both ways a learner can do a step are covered: ``auto`` (the tool runs the
 command and sees its output) and ``manual`` (the learner runs it in their own
 terminal; the tool sees the live system and the answers to the step's
-questions). It runs over every lesson file, so a new lesson is covered the day
-it lands.
+questions). It runs over every lesson file, on the local engine and on a netns lab
+over SSH, so a new lesson is covered the day it lands.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from hostnet.engine.loader import lesson_files, load_lesson
 from hostnet.engine.model import Step
 from hostnet.engine.progress import ProgressStore
 from hostnet.engine.runner import Runner
-from hostnet.engine.targets import LocalTarget
+from hostnet.engine.ssh import SSHTarget
+from hostnet.engine.targets import LocalTarget, Target
 from tests.conftest import offline_values
 
 
@@ -30,13 +31,25 @@ def _failures(results) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("where", ["local", "lab"])
 @pytest.mark.parametrize("mode", ["auto", "manual"])
 @pytest.mark.parametrize("path", lesson_files(), ids=lambda p: p.stem)
 def test_each_step_fails_before_and_passes_after(
-    path: Path, mode: str, standin_image: str, clean_host: None, tmp_path: Path
+    path: Path,
+    mode: str,
+    where: str,
+    standin_image: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     lesson = load_lesson(path, offline_values(load_lesson(path).variables))
-    target = LocalTarget()
+    target: Target
+    if where == "local":
+        request.getfixturevalue("clean_host")
+        target = LocalTarget()
+    else:  # a netns lab over SSH, once the lab issue landed
+        lab = request.getfixturevalue("netns_labs")()
+        target = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
     runner = Runner(lesson, target, progress=ProgressStore(tmp_path / "p.sqlite"))
     runner.check_prerequisites()
     try:

@@ -261,6 +261,7 @@ class _Layout:
         self.sshd_pid = directory / "sshd.pid"
         self.sshd_log = directory / "sshd.log"
         self.ssh_config = directory / "ssh_config"
+        self.home = directory / "home"  # the lab's own $HOME for SSH sessions
         self.run_dir = RUN_BASE / name
         self.owner = self.run_dir / "owner"
         self.exec_root = self.run_dir / "exec"
@@ -530,6 +531,11 @@ def _write_ssh_files(lab: NetnsLab, layout: _Layout, tools: dict[str, str]) -> N
             ],
         )
     layout.authorized_keys.write_text(Path(f"{layout.client_key}.pub").read_text())
+    # A home of its own, like a separate machine: the host root's shell start-up
+    # files (sourced by bash for every SSH command) and ~/.docker stay out.
+    layout.home.mkdir(exist_ok=True)
+    for rc in (".bashrc", ".profile"):
+        (layout.home / rc).write_text(f"# docker-hostnet lab {lab.name}\n")
     key_type, public_key = Path(f"{layout.host_key}.pub").read_text().split()[:2]
     host = lab.address if lab.ssh_port == 22 else f"[{lab.address}]:{lab.ssh_port}"
     layout.known_hosts.write_text(f"{host} {key_type} {public_key}\n")
@@ -554,8 +560,9 @@ PrintMotd no
 PrintLastLog no
 X11Forwarding no
 Subsystem sftp internal-sftp
-# Every session's `docker` talks to the lab's engine, not the host's.
-SetEnv DOCKER_HOST={lab.docker_host}
+# Every session's `docker` talks to the lab's engine, not the host's, and
+# HOME is the lab's (its shell start-up files, its ~/.docker).
+SetEnv DOCKER_HOST={lab.docker_host} HOME={_quote(layout.home)}
 """
     )
     layout.ssh_config.write_text(

@@ -13,7 +13,17 @@ from hostnet.engine.model import Lesson
 from hostnet.engine.progress import StepProgress
 from hostnet.engine.runner import Runner
 
-from ..context import LEARNER, LessonArg, VarOption, load, make_target, out, store
+from ..context import (
+    LEARNER,
+    LabOption,
+    LessonArg,
+    TargetOption,
+    VarOption,
+    load,
+    make_target,
+    out,
+    store,
+)
 from ..render import TerminalRenderer
 
 
@@ -31,6 +41,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
         var: VarOption = None,
+        lab: LabOption = None,
+        target_url: TargetOption = None,
     ) -> None:
         """Check a step you did by hand; runs nothing (exit 0 pass, 1 fail).
 
@@ -50,7 +62,7 @@ def register(app: typer.Typer) -> None:
         answers = dict(zip(questions, given, strict=False))
         for question in questions[len(given) :]:
             answers[question] = typer.prompt(question, default="", show_default=False)
-        target = make_target()
+        target = make_target(lab, target_url)
         try:
             emit = (lambda event: None) if as_json else TerminalRenderer(out)
             runner = Runner(lesson, target, emit=emit, progress=progress, learner=LEARNER)

@@ -12,7 +12,7 @@ from rich.markup import escape
 from hostnet.engine.doctor import examine
 from hostnet.engine.errors import ExitCode
 
-from ..context import make_target, out
+from ..context import LabOption, TargetOption, make_target, out
 
 MARKS = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
 
@@ -22,9 +22,11 @@ def register(app: typer.Typer) -> None:
     def doctor(
         image: Annotated[str, typer.Option(help="The lesson image to look for.")] = "nginx",
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        lab: LabOption = None,
+        target_url: TargetOption = None,
     ) -> None:
         """Check the prerequisites of the lessons and say how to fix what is missing."""
-        target = make_target()
+        target = make_target(lab, target_url)
         try:
             findings = examine(target, image=image)
         finally:

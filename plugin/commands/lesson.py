@@ -10,7 +10,18 @@ import typer
 from hostnet.engine.errors import ExitCode
 from hostnet.engine.runner import Runner
 
-from ..context import LEARNER, LessonArg, VarOption, load, make_target, out, state, store
+from ..context import (
+    LEARNER,
+    LabOption,
+    LessonArg,
+    TargetOption,
+    VarOption,
+    load,
+    make_target,
+    out,
+    state,
+    store,
+)
 from ..interactive import Walkthrough
 from ..render import JsonRenderer, TerminalRenderer
 
@@ -27,6 +38,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--json", help="Unattended, one JSON event per line (implies --auto)."),
         ] = False,
         var: VarOption = None,
+        lab: LabOption = None,
+        target_url: TargetOption = None,
     ) -> None:
         """Learn a lesson on this machine's Docker engine, each step verified.
 
@@ -36,7 +49,7 @@ def register(app: typer.Typer) -> None:
         """
         chosen = load(ref, var)
         progress = store()
-        target = make_target()
+        target = make_target(lab, target_url)
         try:
             if auto or json_lines:
                 renderer = JsonRenderer(sys.stdout) if json_lines else TerminalRenderer(out)

@@ -11,7 +11,7 @@ from hostnet.engine.errors import HostnetError
 from hostnet.engine.loader import find_lesson, load_all
 from hostnet.engine.runner import Runner
 
-from ..context import LEARNER, make_target, out, store
+from ..context import LEARNER, LabOption, TargetOption, make_target, out, store
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")
         ] = False,
+        lab: LabOption = None,
+        target_url: TargetOption = None,
     ) -> None:
         """Run the lessons' cleanup (their containers, networks) and clear your progress."""
         lessons = [find_lesson(ref)] if ref else load_all()
@@ -36,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 f"Remove what lesson(s) {names} created and clear their progress?", abort=True
             )
         progress = store()
-        target = make_target()
+        target = make_target(lab, target_url)
         try:
             for lesson in lessons:
                 results = Runner(lesson, target).cleanup()

@@ -1,0 +1,299 @@
+"""The SSH target: a lesson's commands and probes on a lab VM, over one connection.
+
+One paramiko transport per lab carries every command, probe and docker call
+of a lesson (a new channel each, no new handshake). Configured by an ssh URL
+(``ssh://vagrant@127.0.0.1:2222``) or an OpenSSH config file such as the
+output of ``vagrant ssh-config`` or a netns lab's generated config.
+
+* Host keys are pinned: known_hosts (the config's UserKnownHostsFile, else
+  ~/.ssh/known_hosts) must know the lab, unless the config says
+  ``StrictHostKeyChecking no`` (Vagrant's does).
+* Commands are wrapped in coreutils ``timeout``, which kills the command's
+  whole process group on the lab when its time is up; the local deadline is a
+  backstop for a lab that stops answering.
+* A transport failure (unreachable, auth refused, connection dropped) raises
+  :class:`TargetError` naming the lab: an error, never a failed check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shlex
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import paramiko
+
+from . import hostprobe
+from .dockerapi import CliDocker, DockerApi
+from .errors import TargetError
+from .targets import SHELL_PRELUDE, CommandResult, OutputSink
+
+_BACKSTOP = 10.0  # seconds past a command's timeout before we give up on the lab
+_TIMEOUT_EXIT = 124  # coreutils timeout: the command timed out
+_PROBE_SOURCE = Path(hostprobe.__file__).read_text(encoding="utf-8")
+
+
+class SSHTarget:
+    """A lab reached over SSH; same results and probes as :class:`LocalTarget`."""
+
+    handshakes: ClassVar[int] = 0  # counted process-wide (tests and benchmarks read it)
+    _count_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, name: str, client: paramiko.SSHClient) -> None:
+        self.name = name
+        self._client = client
+        self._api: DockerApi | None = None
+
+    # -- connecting ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        name: str,
+        *,
+        url: str | None = None,
+        ssh_config: Path | None = None,
+        host: str | None = None,
+        connect_timeout: float = 10.0,
+    ) -> SSHTarget:
+        """Connect once; ``url`` or ``ssh_config`` (+ ``host``, default ``name``)."""
+        if (url is None) == (ssh_config is None):
+            raise TargetError(f"lab {name}: give either an ssh:// URL or an ssh_config file")
+        settings = _from_url(url) if url else _from_config(ssh_config, host or name)  # type: ignore[arg-type]
+        client = paramiko.SSHClient()
+        known = settings["known_hosts"]
+        try:
+            if known:
+                for path in known:
+                    if path != "/dev/null" and Path(path).exists():
+                        client.load_host_keys(path)
+            else:
+                client.load_system_host_keys()
+        except (OSError, paramiko.SSHException) as exc:
+            raise TargetError(f"lab {name}: cannot read known hosts: {exc}") from exc
+        strict = settings["strict"]
+        client.set_missing_host_key_policy(
+            paramiko.RejectPolicy() if strict else paramiko.AutoAddPolicy()
+        )
+        where = f"{settings['user']}@{settings['hostname']}:{settings['port']}"
+        try:
+            with cls._count_lock:
+                cls.handshakes += 1
+            client.connect(
+                settings["hostname"],
+                port=settings["port"],
+                username=settings["user"],
+                key_filename=settings["identities"] or None,
+                look_for_keys=not settings["identities_only"],
+                allow_agent=not settings["identities_only"],
+                timeout=connect_timeout,
+                banner_timeout=connect_timeout,
+                auth_timeout=connect_timeout,
+            )
+        except paramiko.BadHostKeyException as exc:
+            raise TargetError(
+                f"lab {name} ({where}): its host key has CHANGED; refusing to connect",
+                hint="if the lab was rebuilt, remove its old key from known_hosts",
+            ) from exc
+        except paramiko.SSHException as exc:
+            hint = None
+            if "not found in known_hosts" in str(exc):
+                hint = "pin its key first (ssh to it once, or ssh-keyscan into known_hosts)"
+            raise TargetError(f"lab {name} ({where}): {exc}", hint=hint) from exc
+        except (OSError, EOFError) as exc:
+            raise TargetError(
+                f"lab {name} ({where}) is unreachable: {exc}",
+                hint="is the lab VM up (`vagrant status`), and is its address right?",
+            ) from exc
+        transport = client.get_transport()
+        if transport is not None:
+            transport.set_keepalive(15)
+            # Small request/reply packets: without this, Nagle's algorithm and
+            # delayed ACKs add ~40 ms to every channel open.
+            if isinstance(transport.sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(name, client)
+
+    # -- Target protocol ----------------------------------------------------------------
+
+    def run(
+        self, command: str, *, timeout: float, on_output: OutputSink | None = None
+    ) -> CommandResult:
+        # --norc: the login shell sshd started has read the start-up files already.
+        wrapped = (
+            f"exec timeout --kill-after=2 {max(timeout, 0.1):.3f} "
+            f"bash --norc -c {shlex.quote(SHELL_PRELUDE + command)}"
+        )
+        return self._exec(command, wrapped, timeout=timeout, on_output=on_output)
+
+    def docker(self) -> DockerApi:
+        if self._api is None:
+            self._api = CliDocker(self.run, where=f"lab {self.name}")
+        return self._api
+
+    def facts(self, kind: str, *args: str) -> Any:
+        import json
+
+        argv = " ".join(shlex.quote(a) for a in (kind, *args))
+        res = self._exec(kind, f"python3 - {argv}", timeout=30, stdin=_PROBE_SOURCE)
+        if not res.ok:
+            raise TargetError(
+                f"lab {self.name}: cannot read {kind} there: {res.stderr.strip() or res.exit_code}",
+                hint="the lab needs python3 for probes",
+            )
+        return json.loads(res.stdout)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _exec(
+        self,
+        shown: str,
+        remote: str,
+        *,
+        timeout: float,
+        on_output: OutputSink | None = None,
+        stdin: str | None = None,
+    ) -> CommandResult:
+        started = time.monotonic()
+        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        with self._channel(shown) as channel:
+            try:
+                channel.exec_command(remote)
+                if stdin is not None:
+                    channel.sendall(stdin.encode())
+                channel.shutdown_write()
+                finished = _pump(channel, chunks, started + timeout + _BACKSTOP, on_output)
+            except (paramiko.SSHException, OSError, EOFError) as exc:
+                raise self._lost(shown, exc) from exc
+            if not finished:
+                return _result(shown, -1, chunks, started, timed_out=True)
+            code = channel.recv_exit_status()
+        if code == -1 or not self._alive():
+            raise self._lost(shown, "the connection closed")
+        timed_out = code in (_TIMEOUT_EXIT, 128 + 9) and time.monotonic() - started >= timeout
+        return _result(shown, code, chunks, started, timed_out=timed_out)
+
+    @contextmanager
+    def _channel(self, shown: str) -> Iterator[paramiko.Channel]:
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise self._lost(shown, "the connection is closed")
+        try:
+            channel = transport.open_session(timeout=10)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise self._lost(shown, exc) from exc
+        try:
+            yield channel
+        finally:
+            channel.close()
+
+    def _alive(self) -> bool:
+        transport = self._client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def _lost(self, shown: str, why: object) -> TargetError:
+        return TargetError(
+            f"lab {self.name}: lost the SSH connection while running `{shown}`: {why}",
+            hint="is the lab still up? Its sshd may have stopped or the network dropped",
+        )
+
+
+def _pump(
+    channel: paramiko.Channel,
+    chunks: dict[str, list[str]],
+    deadline: float,
+    on_output: OutputSink | None,
+) -> bool:
+    """Read stdout and stderr until the command exits; False at the backstop deadline."""
+    while True:
+        got = False
+        while channel.recv_ready():
+            _take(channel.recv(65536), "stdout", chunks, on_output)
+            got = True
+        while channel.recv_stderr_ready():
+            _take(channel.recv_stderr(65536), "stderr", chunks, on_output)
+            got = True
+        if (
+            channel.exit_status_ready()
+            and not channel.recv_ready()
+            and not channel.recv_stderr_ready()
+        ):
+            return True
+        if channel.closed and not got:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if not got:
+            select.select([channel], [], [], min(remaining, 0.5))
+
+
+def _take(
+    data: bytes, stream: str, chunks: dict[str, list[str]], on_output: OutputSink | None
+) -> None:
+    text = data.decode("utf-8", errors="replace")
+    chunks[stream].append(text)
+    if on_output is not None:
+        on_output(stream, text)
+
+
+def _result(
+    shown: str, code: int, chunks: dict[str, list[str]], started: float, *, timed_out: bool
+) -> CommandResult:
+    return CommandResult(
+        command=shown,
+        exit_code=code,
+        stdout="".join(chunks["stdout"]),
+        stderr="".join(chunks["stderr"]),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def _from_url(url: str) -> dict[str, Any]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "ssh" or not parts.hostname:
+        raise TargetError(f"not an ssh URL: {url!r}", hint="write it as ssh://user@host:port")
+    return {
+        "hostname": parts.hostname,
+        "port": parts.port or 22,
+        "user": parts.username or os.environ.get("USER") or "root",
+        "identities": [],
+        "identities_only": False,
+        "known_hosts": [],
+        "strict": True,
+    }
+
+
+def _from_config(path: Path, host: str) -> dict[str, Any]:
+    try:
+        config = paramiko.SSHConfig.from_path(str(path))
+    except OSError as exc:
+        raise TargetError(f"cannot read ssh config {path}: {exc.strerror or exc}") from exc
+    if host not in config.get_hostnames():
+        hosts = ", ".join(sorted(h for h in config.get_hostnames() if h != "*")) or "none"
+        raise TargetError(f"{path} has no `Host {host}`", hint=f"its hosts: {hosts}")
+    entry = config.lookup(host)
+    known = entry.get("userknownhostsfile", "")
+    return {
+        "hostname": entry.get("hostname", host),
+        "port": int(entry.get("port", 22)),
+        "user": entry.get("user") or os.environ.get("USER") or "root",
+        "identities": [os.path.expanduser(p) for p in entry.get("identityfile", [])],
+        "identities_only": str(entry.get("identitiesonly", "no")).lower() == "yes",
+        "known_hosts": [os.path.expanduser(p) for p in known.split()] if known else [],
+        "strict": str(entry.get("stricthostkeychecking", "yes")).lower() not in ("no", "off"),
+    }

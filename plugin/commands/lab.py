@@ -1,0 +1,100 @@
+"""``lab …``: register lab VMs reached over SSH, or make disposable netns labs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from hostnet.engine.labs import netns, registry
+
+from ..context import out
+
+lab_app = typer.Typer(
+    help="Lab hosts: lessons run there over SSH with --lab NAME. Register a Vagrant VM "
+    "(`vagrant ssh-config lab-01 > lab-01.ssh && docker hostnet lab add lab-01 --ssh-config "
+    "lab-01.ssh`) or make a disposable lab on this Linux machine (`lab up --netns NAME`).",
+    no_args_is_help=True,
+)
+
+
+@lab_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The lab's name, used with --lab.")],
+    ssh_config: Annotated[
+        Path | None,
+        typer.Option("--ssh-config", help="An OpenSSH config, e.g. `vagrant ssh-config` output."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="The Host entry in it (default: NAME).")] = None,
+    url: Annotated[str | None, typer.Option(help="Instead: ssh://user@host:port.")] = None,
+) -> None:
+    """Register a lab reached over SSH."""
+    config = str(ssh_config.resolve()) if ssh_config else None
+    if ssh_config is not None and not ssh_config.exists():
+        raise typer.BadParameter(f"{ssh_config} does not exist", param_hint="--ssh-config")
+    path = registry.add(registry.LabSpec(name=name, url=url, ssh_config=config, host=host))
+    out.print(
+        f"Lab {escape(name)} registered in {path}; try `docker hostnet doctor --lab {escape(name)}`."
+    )
+
+
+@lab_app.command("list")
+def list_labs() -> None:
+    """List the registered labs."""
+    labs = registry.load()
+    if not labs:
+        out.print("No labs registered. `docker hostnet lab add --help` shows how.")
+    for spec in labs.values():
+        out.print(f"{escape(spec.name):<16} {escape(spec.describe())}")
+
+
+@lab_app.command("remove")
+def remove(name: Annotated[str, typer.Argument(help="The lab's name.")]) -> None:
+    """Forget a registered lab (the VM itself is not touched)."""
+    found = registry.remove(name)
+    out.print(
+        f"Lab {escape(name)} removed." if found else f"No lab named {escape(name)}; nothing to do."
+    )
+
+
+@lab_app.command("up")
+def up(
+    name: Annotated[str, typer.Argument(help="Lab name: a-z, 0-9, -, at most 15 characters.")],
+    netns_: Annotated[
+        bool,
+        typer.Option("--netns", help="A network namespace with its own dockerd and sshd (root)."),
+    ] = False,
+    image: Annotated[
+        str | None, typer.Option(help="Copy this image from the local engine into the lab.")
+    ] = None,
+) -> None:
+    """Make a disposable lab host on this Linux machine, and register it."""
+    if not netns_:
+        raise typer.BadParameter(
+            "only --netns labs can be made here; VMs come from the Vagrantfile",
+            param_hint="--netns",
+        )
+    lab = netns.up(name, image=image)
+    registry.add(registry.LabSpec(name=lab.name, ssh_config=str(lab.ssh_config), host=lab.name))
+    out.print(
+        f"Lab {escape(lab.name)} is up at {lab.address} (ssh -F {lab.ssh_config} {escape(lab.name)})."
+    )
+    out.print(f"Run a lesson there: docker hostnet lesson 1 --lab {escape(lab.name)}")
+
+
+@lab_app.command("down")
+def down(name: Annotated[str, typer.Argument(help="The netns lab to remove.")]) -> None:
+    """Remove a netns lab completely (processes, namespace, interfaces, files)."""
+    removed = netns.down(name)
+    registry.remove(name)
+    out.print(
+        f"Lab {escape(name)} removed."
+        if removed
+        else f"No netns lab {escape(name)}; nothing to do."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lab_app, name="lab")
