@@ -18,8 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
 _TCP_LISTEN = "0A"
@@ -143,6 +141,9 @@ def interfaces() -> list[dict[str, Any]]:
 
 def http_get(url: str, timeout: float = 3.0) -> dict[str, Any]:
     """GET ``url`` from this host (so a lab is probed from inside the lab)."""
+    import urllib.error  # only here: a lesson without http checks never pays for it
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "docker-hostnet-check"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
     try:

@@ -21,8 +21,6 @@ from . import hostprobe
 from .errors import EnvironmentProblem, TargetError, first_line
 
 if TYPE_CHECKING:
-    import docker
-
     from .dockerapi import DockerApi
 
 OutputSink = Callable[[str, str], None]
@@ -92,7 +90,6 @@ class LocalTarget:
         self.name = "local"
         self._docker_host = docker_host
         self._context = context
-        self._client: docker.DockerClient | None = None
         self._api: DockerApi | None = None
         self._env = self._child_env(os.environ, docker_host=docker_host, context=context)
         self._shell = shutil.which("bash") or "/bin/sh"
@@ -147,19 +144,17 @@ class LocalTarget:
 
     def docker(self) -> DockerApi:
         if self._api is None:
-            from .dockerapi import SdkDocker
-
-            self._client = _connect_docker(self._docker_host, self._context)
-            self._api = SdkDocker(self._client)
+            self._api = _connect_docker(self._docker_host, self._context)
         return self._api
 
     def facts(self, kind: str, *args: str) -> Any:
         return hostprobe.collect(kind, *args)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = self._api = None
+        close = getattr(self._api, "close", None)
+        if close is not None:
+            close()
+        self._api = None
 
 
 def _pump(
@@ -209,7 +204,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             pipe.close()
 
 
-def _connect_docker(docker_host: str | None, context: str | None) -> docker.DockerClient:
+def _connect_docker(docker_host: str | None, context: str | None) -> DockerApi:
     """Connect to the engine the user's ``docker`` would use with the same flags.
 
     The CLI's order: ``--context``, ``-H``, ``DOCKER_HOST``, ``DOCKER_CONTEXT``,
@@ -217,8 +212,7 @@ def _connect_docker(docker_host: str | None, context: str | None) -> docker.Dock
     CLI itself (docker-py silently falls back to the default engine when it
     cannot read a context, which would run the lesson somewhere else).
     """
-    import docker  # heavy: imported only when a lesson needs the engine
-    from docker.errors import DockerException
+    from .dockerapi import SdkDocker, SocketDocker
 
     if context is None and docker_host is None and not os.environ.get("DOCKER_HOST"):
         context = os.environ.get("DOCKER_CONTEXT") or _current_context()
@@ -226,9 +220,18 @@ def _connect_docker(docker_host: str | None, context: str | None) -> docker.Dock
             context = None
     if context is not None:
         docker_host = _context_host(context)
-    where = (f"context {context!r} ({docker_host})" if context else docker_host) or (
-        os.environ.get("DOCKER_HOST") or "the default Docker socket"
-    )
+    host = docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    where = f"context {context!r} ({host})" if context else host
+    if host.startswith("unix://"):
+        api = SocketDocker(host.removeprefix("unix://"))
+        try:
+            api.ping()
+        except EnvironmentProblem as exc:
+            raise _unreachable(where, exc.args[0].rsplit(": ", 1)[-1]) from exc
+        return api
+    import docker  # other transports (tcp+TLS, ssh): the SDK, imported only here
+    from docker.errors import DockerException
+
     try:
         if docker_host:
             client = docker.DockerClient(base_url=docker_host, version="auto")
@@ -236,12 +239,16 @@ def _connect_docker(docker_host: str | None, context: str | None) -> docker.Dock
             client = docker.from_env(version="auto", use_context=False)
         client.ping()
     except DockerException as exc:
-        raise EnvironmentProblem(
-            f"cannot reach the Docker engine at {where}: {first_line(exc)}",
-            hint="is Docker installed and running? On Linux: `sudo systemctl start docker` "
-            "(or `sudo dockerd &` where there is no systemd)",
-        ) from exc
-    return client
+        raise _unreachable(where, first_line(exc)) from exc
+    return SdkDocker(client)
+
+
+def _unreachable(where: str, why: str) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"cannot reach the Docker engine at {where}: {why}",
+        hint="is Docker installed and running? On Linux: `sudo systemctl start docker` "
+        "(or `sudo dockerd &` where there is no systemd)",
+    )
 
 
 def _current_context() -> str | None:

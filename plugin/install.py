@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,27 +40,58 @@ def entry_point() -> Path:
     return Path(found).absolute()
 
 
+MARKER = "# installed by `hostnet install`"
+
+
+def wrapper_script(entry: Path) -> str:
+    """A /bin/sh front for the plugin: the Docker CLI asks every plugin for its
+    metadata on every `docker --help`, and sh answers in a millisecond where
+    Python needs tens (measured in bench/run.py)."""
+    import json
+
+    from .main import METADATA_COMMAND, metadata
+
+    answer = json.dumps(metadata())
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER}; run it again after upgrading docker-hostnet.\n"
+        f'if [ "$1" = {METADATA_COMMAND} ]; then\n'
+        f"    printf '%s\\n' {shlex.quote(answer)}\n"
+        "    exit 0\n"
+        "fi\n"
+        f'exec {shlex.quote(str(entry))} "$@"\n'
+    )
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return path.is_symlink() or MARKER in path.read_text(errors="replace")[:200]
+    except OSError:
+        return False
+
+
 def install(*, system: bool, force: bool = False) -> Path:
     directory = plugin_dir(system=system)
-    link = directory / EXECUTABLE
-    source = entry_point()
-    if link.exists() and not link.is_symlink() and not force:
+    path = directory / EXECUTABLE
+    script = wrapper_script(entry_point())
+    if path.exists() and not _ours(path) and not force:
         raise EnvironmentProblem(
-            f"{link} exists and is not a link made by `hostnet install`",
+            f"{path} exists and was not made by `hostnet install`",
             hint="remove it yourself, or pass --force to replace it",
         )
     try:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / f".{EXECUTABLE}.tmp"
         tmp.unlink(missing_ok=True)
-        tmp.symlink_to(source)
-        tmp.replace(link)  # atomic: docker never sees a half-installed plugin
+        tmp.write_text(script)
+        tmp.chmod(0o755)
+        tmp.replace(path)  # atomic: docker never sees a half-written plugin
     except OSError as exc:
         raise EnvironmentProblem(
             f"cannot install into {directory}: {exc.strerror or exc}",
             hint="use sudo for --system, or install for your user only (without --system)",
         ) from exc
-    return link
+    return path
 
 
 def uninstall(*, system: bool) -> Path | None:

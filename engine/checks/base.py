@@ -60,7 +60,7 @@ class CheckContext:
 class Check(BaseModel, ABC):
     """Base of every check kind; subclasses set ``kind`` to a Literal."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: str
     hint: str | None = Field(default=None, description="Shown when this check fails.")
@@ -97,7 +97,7 @@ class Check(BaseModel, ABC):
 class TextMatch(BaseModel):
     """Options shared by checks that look at text: contains / matches / excludes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     contains: str | None = Field(default=None, description="Substring that must appear.")
     matches: str | None = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -191,10 +192,8 @@ def _kill_sessions(lab, sshd_pid: int) -> None:  # type: ignore[no-untyped-def]
     """Kill the lab's sshd and its session processes, as if the lab's sshd died."""
     out = subprocess.run(["pgrep", "-P", str(sshd_pid)], capture_output=True, text=True).stdout
     for pid in [sshd_pid, *map(int, out.split())]:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def test_openssh_client_agrees(netns_labs) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Lesson 1 by hand: the same five commands and equivalent checks, as a careful
+# person would script them. bench/run.py times this against `hostnet lesson 1 --auto`.
+# Usage: bench/lesson1.sh IMAGE
+set -euo pipefail
+IMAGE=${1:-nginx}
+fail() { echo "FAIL: $*" >&2; docker rm -f my_nginx >/dev/null 2>&1 || true; exit 1; }
+wait_for() { for _ in $(seq 100); do if eval "$1"; then return 0; fi; sleep 0.05; done; return 1; }
+
+# prerequisites, as the lesson checks them: no my_nginx, port 80 free, the image present
+! docker container inspect my_nginx >/dev/null 2>&1 || fail "my_nginx exists"
+! netstat -tln | grep -q ':80 ' || fail "port 80 in use"
+docker image inspect "$IMAGE" >/dev/null || fail "no image"
+before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
+# 1. run
+id=$(docker run --rm -d --network host --name my_nginx "$IMAGE")
+[[ $id =~ ^[0-9a-f]{64}$ ]] || fail "no container id"
+[ "$(docker inspect -f '{{.State.Status}} {{.HostConfig.NetworkMode}}' my_nginx)" = "running host" ] || fail "not running on host"
+wait_for "netstat -tlnp | grep -q ':80 .*nginx'" || fail "port 80 not owned by nginx"
+# 2. curl
+curl -s http://localhost:80/ | grep -q 'Welcome to nginx!' || fail "no page"
+wait_for "docker logs my_nginx 2>/dev/null | grep -q 'GET / HTTP'" || fail "request not logged"
+# 3. ip addr show
+ip addr show | grep -q '^1: lo:' || fail "no lo"
+[ "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$before" ] || fail "interfaces changed"
+# 4. netstat
+netstat -tulpn | grep :80 | grep -q nginx || fail "netstat does not show nginx"
+# 5. stop
+docker container stop my_nginx | grep -q my_nginx || fail "stop"
+wait_for "! docker inspect my_nginx >/dev/null 2>&1" || fail "container still there"
+wait_for "! netstat -tln | grep -q ':80 '" || fail "port 80 still in use"
+echo "lesson 1 by hand: all checks passed"
