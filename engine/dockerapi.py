@@ -227,7 +227,7 @@ class SdkDocker:
 
         with self._errors(f"logs of {name}"):
             try:
-                raw = self.client.api.logs(name, since=since)
+                raw = self.client.api.logs(name, since=since if since > 0 else None)
             except NotFound:
                 return None
         return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
