@@ -126,7 +126,7 @@ class Runner:
         if not self.lesson.prerequisites:
             return []
         ctx = CheckContext(self.target, step_started=time.time())
-        results = [self._evaluate(check, ctx) for check in self.lesson.prerequisites]
+        results = [check.evaluate(ctx) for check in self.lesson.prerequisites]
         ok = all(r.ok for r in results)
         self.emit(ev.PrerequisitesChecked(ok, tuple(results)))
         if not ok:
@@ -302,7 +302,7 @@ class Runner:
     def _evaluate_settled(
         self, checks: Sequence[Check], ctx: CheckContext, settle: bool
     ) -> list[CheckResult]:
-        results = [self._evaluate(check, ctx) for check in checks]
+        results = [check.evaluate(ctx) for check in checks]
         started = time.monotonic()
         pause = 0.05
         while settle:
@@ -317,13 +317,8 @@ class Runner:
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
             for i in failing:
-                results[i] = self._evaluate(checks[i], ctx)
+                results[i] = checks[i].evaluate(ctx)
         return results
-
-    def _evaluate(self, check: Check, ctx: CheckContext) -> CheckResult:
-        # An engine or lab that stops answering raises EnvironmentProblem /
-        # TargetError from the DockerApi or the target: an error, not a verdict.
-        return check.evaluate(ctx)
 
     def _needs_interfaces(self, since: str, steps: Sequence[Step] | None = None) -> bool:
         return any(
