@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .checks import MODES, REGISTRY, Check, Mode
-from .checks.answer import AnswerCheck
+from .checks import MODES, REGISTRY, Check, Mode, Question
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -72,7 +71,7 @@ class Step(_Model):
 
     def questions(self) -> list[str]:
         """What to ask a learner who ran the command in their own terminal."""
-        return [c.question for c in self.checks if isinstance(c, AnswerCheck)]
+        return [c.question for c in self.checks if isinstance(c, Question)]
 
 
 class QuizQuestion(_Model):

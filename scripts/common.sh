@@ -27,9 +27,9 @@ apt_install() {
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The lesson's own tools: curl, ip (iproute2) and netstat (net-tools).
+# The lessons' own tools: curl, ip (iproute2), netstat (net-tools), ab (apache2-utils).
 install_lesson_tools() {
-    apt_install curl iproute2 net-tools
+    apt_install curl iproute2 net-tools apache2-utils
 }
 
 # A virtualenv with this project installed (a real, non-editable install).

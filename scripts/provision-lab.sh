@@ -10,7 +10,7 @@ say() { printf '==> %s\n' "$*"; }
 
 say "Installing Docker and the lesson tools"
 apt-get update -qq
-apt-get install -y -qq docker.io curl net-tools iproute2 >/dev/null
+apt-get install -y -qq docker.io curl net-tools iproute2 apache2-utils >/dev/null
 systemctl enable --now docker
 
 # Let the login user run docker without sudo (from the next login on).

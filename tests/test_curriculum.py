@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostnet.engine.checks.answer import AnswerCheck
+from hostnet.engine.checks import Question
 from hostnet.engine.loader import lesson_files, load_lesson
 from hostnet.engine.model import Step
 from hostnet.engine.progress import ProgressStore
@@ -87,5 +87,5 @@ def _right_answers(runner: Runner, step: Step) -> dict[str, str]:
     return {
         check.question: min(check.right_answers(ctx), default="")
         for check in step.checks
-        if isinstance(check, AnswerCheck)
+        if isinstance(check, Question)
     }

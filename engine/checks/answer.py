@@ -1,13 +1,18 @@
-"""``answer``: a question about what the learner saw, checked against the live system.
+"""Questions: what the learner saw, checked against the live system.
 
 When learners run an observation command (``ip addr show``, ``netstat``) in
 their own terminal, its output never reaches the tool, and the state it shows
 was true before they ran it. So the step asks what they saw ("which PID owns
-port 80?") and judges the answer against the host as it is now.
+port 80?") and judges the answer against the target as it is now. The right
+answer is never stored in the lesson.
+
+* ``answer``: the right answer is a host fact the engine knows how to read.
+* ``probe_answer``: the right answer is what a read-only command prints.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -18,38 +23,24 @@ from .interfaces import snapshot_key
 Fact = Literal["interface_count", "interfaces_added", "port_owner_pid"]
 
 
-class AnswerCheck(Check):
-    """Ask a question; the right answer is read from the target, never stored in the lesson."""
+def _normal(text: str) -> str:
+    """Answers compare without regard to case or runs of blanks."""
+    return " ".join(text.split()).casefold()
 
-    kind: Literal["answer"] = "answer"
+
+class Question(Check):
+    """Base of the kinds that ask; front ends list them with ``Step.questions()``."""
+
     question: str = Field(description="Asked when the learner ran the command themselves.")
-    fact: Fact = Field(
-        description="What the answer must equal: interface_count (interfaces listed now), "
-        "interfaces_added (since the lesson began), port_owner_pid (a PID owning `port`)."
-    )
-    port: Int | None = Field(default=None, ge=1, le=65535, description="For port_owner_pid.")
 
     modes: ClassVar[frozenset[Mode]] = frozenset({"manual"})
-
-    @model_validator(mode="after")
-    def _port_when_needed(self) -> AnswerCheck:
-        if (self.fact == "port_owner_pid") != (self.port is not None):
-            raise ValueError("`port` is required with fact port_owner_pid, and only with it")
-        return self
 
     def describe(self) -> str:
         return f"your answer to: {self.question}"
 
+    @abstractmethod
     def right_answers(self, ctx: CheckContext) -> set[str]:
         """Every answer that is true right now (several PIDs may own one port)."""
-        if self.fact == "interface_count":
-            return {str(len(ctx.target.facts("interfaces")))}
-        if self.fact == "interfaces_added":
-            before = {i["name"] for i in ctx.snapshots.get(snapshot_key("lesson"), [])}
-            now = {i["name"] for i in ctx.target.facts("interfaces")}
-            return {str(len(now - before))}
-        listeners = ctx.target.facts("listeners", str(self.port))
-        return {str(p["pid"]) for sock in listeners for p in sock["processes"]}
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         given = ctx.answers.get(self.question)
@@ -59,4 +50,54 @@ class AnswerCheck(Check):
         expected = (
             " or ".join(sorted(right, key=lambda a: (len(a), a))) or "(nothing: check the step)"
         )
-        return self.result(given.strip() in right, expected, f"you answered {given.strip()!r}")
+        ok = _normal(given) in {_normal(answer) for answer in right}
+        return self.result(ok, expected, f"you answered {given.strip()!r}")
+
+
+class AnswerCheck(Question):
+    """The right answer is a fact read from the target."""
+
+    kind: Literal["answer"] = "answer"
+    fact: Fact = Field(
+        description="What the answer must equal: interface_count (interfaces listed now), "
+        "interfaces_added (since the lesson began), port_owner_pid (a PID owning `port`)."
+    )
+    port: Int | None = Field(default=None, ge=1, le=65535, description="For port_owner_pid.")
+
+    @model_validator(mode="after")
+    def _port_when_needed(self) -> AnswerCheck:
+        if (self.fact == "port_owner_pid") != (self.port is not None):
+            raise ValueError("`port` is required with fact port_owner_pid, and only with it")
+        return self
+
+    def right_answers(self, ctx: CheckContext) -> set[str]:
+        if self.fact == "interface_count":
+            return {str(len(ctx.target.facts("interfaces")))}
+        if self.fact == "interfaces_added":
+            before = {i["name"] for i in ctx.snapshots.get(snapshot_key("lesson"), [])}
+            now = {i["name"] for i in ctx.target.facts("interfaces")}
+            return {str(len(now - before))}
+        listeners = ctx.target.facts("listeners", str(self.port))
+        return {str(p["pid"]) for sock in listeners for p in sock["processes"]}
+
+
+class ProbeAnswerCheck(Question):
+    """The right answer is what a read-only command prints on the target now.
+
+    Most of what later lessons show is Docker's own view (``docker inspect``,
+    ``docker port``, a file inside a container): the lesson names the command.
+    """
+
+    kind: Literal["probe_answer"] = "probe_answer"
+    run: str = Field(
+        description="Read-only shell command run on the target when the learner answers "
+        "(variables are quoted); each non-empty line it prints is a right answer, compared "
+        "without regard to case or spacing."
+    )
+    timeout: float = Field(default=10.0, gt=0, le=300)
+
+    def right_answers(self, ctx: CheckContext) -> set[str]:
+        res = ctx.target.run(self.run, timeout=self.timeout)
+        if not res.ok:
+            return set()
+        return {line.strip() for line in res.stdout.splitlines() if line.strip()}
