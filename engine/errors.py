@@ -51,6 +51,10 @@ class TargetError(EnvironmentProblem):
     """Commands cannot be run on the target at all (not a failed check)."""
 
 
+class ProgressError(EnvironmentProblem):
+    """The progress database cannot be used (locked, read-only, disk full)."""
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (docker's are often long)."""
     text = str(exc).strip()

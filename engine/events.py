@@ -88,6 +88,7 @@ class QuizAnswered(Event):
 @dataclass(frozen=True)
 class CleanupFinished(Event):
     results: tuple[CommandResult, ...]
+    target_lost: str | None = None  # why the target stopped answering during cleanup
 
     @property
     def ok(self) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import EnvironmentProblem
+from .errors import ProgressError
 
 Status = Literal["passed", "failed", "skipped"]
 
@@ -81,8 +81,8 @@ class ProgressStore:
         finally:
             db.close()
 
-    def _problem(self, exc: Exception) -> EnvironmentProblem:
-        return EnvironmentProblem(
+    def _problem(self, exc: Exception) -> ProgressError:
+        return ProgressError(
             f"cannot use the progress database {self.path}: {exc}",
             hint="check that the file is writable and no other program holds it; "
             "HOSTNET_PROGRESS_DB selects another file",

@@ -17,7 +17,7 @@ from types import FrameType
 from . import events as ev
 from .checks import Check, CheckContext, CheckResult, Mode
 from .checks.interfaces import SNAPSHOT, InterfacesCheck, snapshot_key
-from .errors import EnvironmentProblem, HostnetError
+from .errors import EnvironmentProblem, TargetError
 from .model import Lesson, Step
 from .progress import ProgressStore, Status
 from .targets import CommandResult, Target
@@ -286,15 +286,17 @@ class Runner:
     def cleanup(self) -> list[CommandResult]:
         """Run the lesson's cleanup commands; a Ctrl-C meanwhile waits until they end."""
         results = []
+        lost: str | None = None
         with _sigint_deferred():
             for command in self.lesson.cleanup:
                 try:
                     results.append(self.target.run(command, timeout=CLEANUP_TIMEOUT))
-                except HostnetError as exc:
+                except TargetError as exc:
                     # The target itself is gone (a lab that dropped): report, never
                     # hide the error that ended the lesson behind this one.
-                    results.append(CommandResult(command, -1, "", str(exc), 0.0))
-        self.emit(ev.CleanupFinished(tuple(results)))
+                    lost = str(exc)
+                    results.append(CommandResult(command, -1, "", lost, 0.0))
+        self.emit(ev.CleanupFinished(tuple(results), target_lost=lost))
         return results
 
     # -- helpers ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_lesson_tools
 apt_install vagrant shellcheck # tests/test_vagrantfile.py: `vagrant validate`, shellcheck
 apt_install openssh-server openssh-client # netns labs: sshd inside the namespace, ssh to it
-install_project test
+install_project test,bot
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
 
 say "pytest"

@@ -1,0 +1,37 @@
+"""``/hostnet help | lessons | start N | stop | labs | progress``."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from hostnet.engine.errors import first_line
+
+from ..blocks import Message
+from ..service import Service
+
+
+def register(app: App) -> None:
+    app.command("/hostnet")(hostnet_command)
+
+
+def hostnet_command(
+    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext, logger: Logger
+) -> None:
+    ack()
+    service: Service = context["service"]
+
+    def reply(message: Message) -> None:
+        text, blocks = service.clean(message)
+        respond(text=text, blocks=blocks or None, response_type="ephemeral", replace_original=False)
+
+    try:
+        answer = service.command(
+            command["user_id"], command["channel_id"], command.get("text", ""), reply
+        )
+    except Exception as exc:
+        logger.exception("/hostnet %s", command.get("text", ""))
+        answer = (f"Sorry, that did not work: {first_line(exc)}", [])
+    if answer is not None:
+        reply(answer)

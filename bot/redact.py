@@ -1,0 +1,75 @@
+"""Keep secrets and floods out of Slack: redaction and size bounds for posted text.
+
+Everything the bot posts passes through :func:`redact` (see ``slack.py``), so
+a lab whose environment or files leak a token into a command's output does
+not leak it into a channel.
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "[redacted]"
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, …), also when cut off.
+    (
+        re.compile(
+            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            re.S,
+        ),
+        "-----BEGIN \\1PRIVATE KEY----- " + REDACTED + " -----END \\1PRIVATE KEY-----",
+    ),
+    # Slack tokens and signing-style secrets.
+    (re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]{6,}"), "xox…" + REDACTED),
+    (re.compile(r"\bxapp-[A-Za-z0-9-]{6,}"), "xapp-…" + REDACTED),
+    (re.compile(r"https://hooks\.slack\.com/\S+"), "https://hooks.slack.com/…" + REDACTED),
+    # GitHub, GitLab, AWS, Google API keys.
+    (re.compile(r"\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}"), REDACTED),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), REDACTED),
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), REDACTED),
+    # Authorization headers.
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"), "\\1\\2" + REDACTED),
+    # Credentials in URLs: scheme://user:password@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), "\\1" + REDACTED + "@"),
+    # key=value, key: value, "key": "value" where the key names a secret.
+    (
+        re.compile(
+            r"(?i)\b([a-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key"
+            r"|access[_-]?key|private[_-]?key|credentials?)[a-z0-9_]*)"
+            r"([\"']?[ \t]*[=:][ \t]*)([\"']?)(?!\[redacted\])[^\s\"',;]+"
+        ),
+        "\\1\\2\\3" + REDACTED,
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """``text`` with secrets that match common patterns replaced by ``[redacted]``."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def clip(text: str, *, max_lines: int = 40, max_chars: int = 2800) -> str:
+    """At most ``max_lines`` lines and ``max_chars`` characters, the cut said in the text.
+
+    Terminal redraws (``\\r``) keep only their final state, as a terminal shows them.
+    """
+    lines = [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if len(kept) == max_lines:
+            break
+        if len(line) > max_chars:
+            line = line[: max_chars - 1] + "…"
+        if size + len(line) + 1 > max_chars and kept:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    rest = len(lines) - len(kept)
+    if rest:
+        kept.append(f"… {rest} more line{'s' if rest != 1 else ''}")
+    return "\n".join(kept)

@@ -1,0 +1,111 @@
+"""Read-only replies: the lessons with the caller's progress, the labs and who holds
+them, and the instructors' table of learners by steps."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from hostnet.engine.loader import load_all
+
+from . import blocks as ui
+from .blocks import Message
+from .store import Session
+
+if TYPE_CHECKING:
+    from .service import Service
+
+PROGRESS_WINDOW = 12 * 3600  # /hostnet progress shows the last 12 hours
+
+
+def lessons(service: Service, user: str) -> Message:
+    current = service.store.open_session(user)
+    rows = []
+    for lesson in load_all():
+        done = sum(
+            1 for p in service.progress.lesson(user, lesson.id).values() if p.status == "passed"
+        )
+        note = None
+        if current is not None and current.lesson == lesson.id:
+            note = "queued" if current.status == "queued" else "in progress"
+        rows.append((lesson, done, note))
+    return ui.lessons_list(rows)
+
+
+def labs(service: Service) -> Message:
+    leases = {lease.lab: lease for lease in service.store.leases()}
+    down = service.store.labs_down()
+    now = time.time()
+    rows = []
+    for lab in service.config.labs:
+        name = f"*{ui.esc(lab.name)}*"
+        if lab.name in leases:
+            session = service.store.get(leases[lab.name].session_id)
+            where = ""
+            if session is not None:
+                lesson = service.lesson(session.lesson, session.lab)
+                where = f" · lesson {lesson.number}"
+                if session.phase == "step":
+                    where += f", step {session.step_index + 1} of {len(lesson.steps)}"
+                where += f" · active {ui.duration(now - session.last_active)} ago"
+            rows.append(f"• {name}: {ui.mention(leases[lab.name].learner)}{where}")
+        elif lab.name in down:
+            until, reason = down[lab.name]
+            rows.append(f"• {name}: out of service until {_time(until)} ({ui.esc(reason[:200])})")
+        else:
+            rows.append(f"• {name}: free")
+    queue = [ui.mention(s.learner) for s in service.store.sessions("status = 'queued'")]
+    return ui.labs_status(rows, queue)
+
+
+def progress(service: Service) -> Message:
+    now = time.time()
+    latest: dict[str, Session] = {}
+    for session in service.store.sessions(
+        "status IN ('queued', 'active') OR created_at > ?", (now - PROGRESS_WINDOW,)
+    ):
+        latest[session.learner] = session  # ordered by id: the newest wins
+    rows = [_row(service, s, now) for s in latest.values()]
+    legend = (
+        "✓ passed · ✗ failed · ↷ skipped · ▶ current · · not yet · "
+        f"⚠️ stuck: over {service.config.stuck_minutes:g} min on a step or "
+        f"{service.config.stuck_failures} failed runs"
+    )
+    return ui.progress_table(rows, legend)
+
+
+def _row(service: Service, s: Session, now: float) -> str:
+    lesson = service.lesson(s.lesson, s.lab)
+    recorded = service.progress.lesson(s.learner, lesson.id)
+    marks = []
+    for index, step in enumerate(lesson.steps):
+        done = s.status != "queued" and (index < s.step_index or s.phase == "quiz" or not s.is_open)
+        if s.status == "active" and s.phase == "step" and index == s.step_index:
+            marks.append("✗" if s.failures else "▶")
+        elif done and step.id in recorded:
+            marks.append({"passed": "✓", "failed": "✗", "skipped": "↷"}[recorded[step.id].status])
+        else:
+            marks.append("·")
+    where = s.lab if s.status == "active" else s.status
+    row = f"{ui.mention(s.learner)} · lesson {lesson.number} · {ui.esc(where or '')} · `{''.join(marks)}`"
+    if s.status == "active" and s.phase == "step" and s.step_started_at:
+        on_step = now - s.step_started_at
+        row += f" · step {s.step_index + 1}: {ui.duration(on_step)}"
+        if s.failures:
+            row += f", {s.failures} failed run{'s' if s.failures != 1 else ''}"
+        if (
+            on_step > service.config.stuck_minutes * 60
+            or s.failures >= service.config.stuck_failures
+        ):
+            row += " · ⚠️ *stuck*"
+    elif s.phase == "quiz" and s.status == "active":
+        row += " · knowledge check"
+    elif not s.is_open:
+        row += f" · {s.status}"
+    return row
+
+
+def _time(epoch: float) -> str:
+    """A time Slack shows in each reader's own time zone."""
+    fallback = time.strftime("%H:%M UTC", time.gmtime(epoch))
+    return f"<!date^{int(epoch)}^{{time}}|{fallback}>"

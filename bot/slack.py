@@ -1,0 +1,115 @@
+"""The few Slack Web API calls the bot makes, paced and redacted.
+
+* about one message per second per channel (Slack's guideline for
+  ``chat.postMessage``); a 429 is retried after its ``Retry-After`` by the
+  client's ``RateLimitErrorRetryHandler`` (see :func:`web_client`);
+* every ``text`` in a message, blocks included, passes through
+  :func:`~hostnet.bot.redact.redact` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from .redact import redact
+
+log = logging.getLogger(__name__)
+Blocks = list[dict[str, Any]]
+
+
+def web_client(token: str, *, base_url: str | None = None) -> WebClient:
+    """A WebClient that waits out rate limits instead of failing."""
+    kwargs: dict[str, Any] = {"token": token, "timeout": 30}
+    if base_url is not None:
+        kwargs["base_url"] = base_url
+    client = WebClient(**kwargs)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+class Slack:
+    def __init__(self, client: WebClient, *, min_interval: float = 1.0) -> None:
+        self.client = client
+        self.min_interval = min_interval
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def post(
+        self, channel: str, text: str, blocks: Blocks | None = None, *, thread_ts: str | None = None
+    ) -> str:
+        """Post a message (in ``thread_ts``'s thread when given); returns its ts."""
+        self._pace(channel)
+        kwargs: dict[str, Any] = {"channel": channel, "text": redact(text)}
+        if blocks is not None:
+            kwargs["blocks"] = _redact_blocks(blocks)
+        if thread_ts is not None:
+            kwargs["thread_ts"] = thread_ts
+        response = self.client.chat_postMessage(**kwargs)
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: Blocks | None = None) -> None:
+        kwargs: dict[str, Any] = {"channel": channel, "ts": ts, "text": redact(text)}
+        kwargs["blocks"] = _redact_blocks(blocks) if blocks is not None else []
+        self.client.chat_update(**kwargs)
+
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Blocks | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> None:
+        """A message only ``user`` sees; failures are logged, never raised."""
+        kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": redact(text)}
+        if blocks is not None:
+            kwargs["blocks"] = _redact_blocks(blocks)
+        if thread_ts is not None:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            self.client.chat_postEphemeral(**kwargs)
+        except SlackApiError as exc:
+            log.warning("cannot send an ephemeral message in %s: %s", channel, api_error(exc))
+
+    @staticmethod
+    def clean(message: tuple[str, Blocks]) -> tuple[str, Blocks]:
+        """A message as it may leave the bot by another way (``respond``)."""
+        text, blocks = message
+        return redact(text), _redact_blocks(blocks)
+
+    def _pace(self, channel: str) -> None:
+        if self.min_interval <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = at + self.min_interval
+        if at > now:
+            time.sleep(at - now)
+
+
+def _redact_blocks(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: redact(v) if k == "text" and isinstance(v, str) else _redact_blocks(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_blocks(v) for v in value]
+    return value
+
+
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (``not_in_channel``, …) of a failed call."""
+    try:
+        return str(exc.response["error"])
+    except (KeyError, TypeError):
+        return str(exc)
