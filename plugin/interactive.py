@@ -134,7 +134,7 @@ class Walkthrough:
             elif choice == "q":
                 raise Quit
             else:
-                self.console.print(f"  Please type one of: {KEYS}")
+                self.console.print(f"  Please type one of: {escape(KEYS)}")
                 continue
             if self.runner.finish_step(index, results, with_hints=False):
                 self.console.print("  [bold green]✓ Step done.[/]")
