@@ -86,14 +86,25 @@ class Slack:
         return redact(text), _redact_blocks(blocks)
 
     def _pace(self, channel: str) -> None:
+        """About one message per second per channel, with short bursts (as Slack allows).
+
+        A generic cell-rate schedule per channel: ``_next`` is when the channel's
+        next message is due at the steady rate; up to BURST messages may be
+        early. A learner's step result and next step (two posts) go out at
+        once, and only a busy channel waits.
+        """
         if self.min_interval <= 0:
             return
         with self._lock:
             now = time.monotonic()
-            at = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = at + self.min_interval
+            due = self._next.get(channel, now)
+            at = max(now, due - (BURST - 1) * self.min_interval)
+            self._next[channel] = max(due, at) + self.min_interval
         if at > now:
             time.sleep(at - now)
+
+
+BURST = 4  # messages a quiet channel may send at once
 
 
 def _redact_blocks(value: Any) -> Any:
