@@ -5,7 +5,8 @@
 
 Every figure is the median of several alternating runs of both sides, so a
 noisy machine slows both alike. Needs the set-up of scripts/test.sh (Docker,
-the stand-in image; root and openssh-server for the SSH rows).
+the stand-in image; root and openssh-server for the SSH rows and the workshop
+section, bench/workshop.py).
 """
 
 from __future__ import annotations
@@ -163,6 +164,24 @@ def bot_lines() -> list[str]:
     ]
 
 
+def workshop_lines() -> list[str]:
+    """N learners take lesson 1 through the bot at once, each on a netns lab of their
+    own (bench/workshop.py, in a process of its own so the bot's memory is its own)."""
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / "workshop.py")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # SIGTERM: it takes its labs down before it exits
+        out, err = proc.communicate(timeout=120)
+    if proc.returncode != 0 or not out.strip():
+        why = (err.strip().splitlines() or ["no output"])[-1]
+        return [f"- workshop scale: failed (exit {proc.returncode}): {why}"]
+    return out.strip().splitlines()
+
+
 def table(rows: list[Row]) -> str:
     lines = [
         "| measured | against | ours | theirs | ratio | goal |",
@@ -197,7 +216,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--write", action="store_true", help="save to bench/RESULTS.md")
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["plugin", "lesson", "ssh", "bot"]
+        "--skip",
+        action="append",
+        default=[],
+        choices=["plugin", "lesson", "ssh", "bot", "workshop"],
     )
     args = parser.parse_args()
     rows: list[Row] = []
@@ -208,6 +230,12 @@ def main() -> None:
     if "bot" not in args.skip:
         report += "\nSlack bot (100 clicks at once while 5 lessons run steps on 5 labs):\n\n"
         report += "\n".join(bot_lines()) + "\n"
+    if "workshop" not in args.skip:
+        report += (
+            "\nWorkshop scale (N learners take lesson 1 through the bot at once, each on a netns"
+            " lab of their own, in one channel; bench/workshop.py):\n\n"
+        )
+        report += "\n".join(workshop_lines()) + "\n"
     print(report)
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(
