@@ -20,7 +20,7 @@ from hostnet.engine.checks import CheckResult
 from hostnet.engine.model import Lesson
 from hostnet.engine.targets import CommandResult
 
-from .redact import clip
+from .redact import clip, redact
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
@@ -36,12 +36,29 @@ RUN, HINT, SKIP, QUIZ = "hostnet.run", "hostnet.hint", "hostnet.skip", "hostnet.
 
 
 def esc(text: str) -> str:
-    """Escape the three characters mrkdwn treats specially."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters mrkdwn treats specially (``<!channel>`` pings no one).
+
+    Secrets are redacted first: escaped, ``password=p<ss`` would become
+    ``password=p&lt;ss`` and only ``p&lt`` be redacted, leaking ``ss``.
+    """
+    return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Redacted and at most ``limit`` characters, as Slack will get it.
+
+    ``slack.py`` redacts every text again; a redaction marker cut in half here
+    would be replaced by a whole (longer) one there, past ``limit``: cut earlier.
+    """
+    text = redact(text)
+    end = limit - 1
+    while len(text) > limit:
+        cut = text[:end] + "…"
+        grown = len(redact(cut)) - limit
+        if grown <= 0:
+            return redact(cut)
+        end = max(0, end - grown)
+    return text
 
 
 def section(text: str) -> Block:
@@ -58,7 +75,7 @@ def preformatted(text: str) -> Block:
         "elements": [
             {
                 "type": "rich_text_preformatted",
-                "elements": [{"type": "text", "text": text or " "}],
+                "elements": [{"type": "text", "text": _cut(text, SECTION_MAX) or " "}],
             }
         ],
     }

@@ -52,24 +52,45 @@ def redact(text: str) -> str:
     return text
 
 
+# Escape sequences and control characters (as plugin/render.py removes them for a
+# terminal): in Slack they are noise ("[2J"), and an OSC 8 link would show its URL.
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC (titles, OSC 8 links)
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]?"  # other escapes, a lone ESC, an unterminated string's start
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)"  # 8-bit OSC, DCS, …
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other control characters (not tab, newline)
+)
+
+
 def clip(text: str, *, max_lines: int = 40, max_chars: int = 2800) -> str:
     """At most ``max_lines`` lines and ``max_chars`` characters, the cut said in the text.
 
-    Terminal redraws (``\\r``) keep only their final state, as a terminal shows them.
+    Terminal redraws (``\\r``) keep only their final state, as a terminal shows them
+    (a CRLF line end is not a redraw); escape sequences and control characters go.
+    Only the lines kept are looked at, so 10 MB of output costs a count of its lines.
     """
-    lines = [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
+    text = text.rstrip("\n")
     kept: list[str] = []
     size = 0
-    for line in lines:
-        if len(kept) == max_lines:
-            break
+    start = 0  # of the first line not kept
+    while start <= len(text) and len(kept) < max_lines:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if len(line) > 4 * max_chars:  # (only its first characters can be shown)
+            line = line[: 4 * max_chars]
+        line = _CONTROLS.sub("", line.rstrip("\r").rsplit("\r", 1)[-1])
         if len(line) > max_chars:
             line = line[: max_chars - 1] + "…"
         if size + len(line) + 1 > max_chars and kept:
             break
         kept.append(line)
         size += len(line) + 1
-    rest = len(lines) - len(kept)
+        start = end + 1
+    rest = text.count("\n", start) + 1 if start <= len(text) else 0
     if rest:
         kept.append(f"… {rest} more line{'s' if rest != 1 else ''}")
     return "\n".join(kept)

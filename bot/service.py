@@ -148,7 +148,12 @@ class Service:
             self.slack.ephemeral(channel, user, refusal[0], refusal[1])
             return
         try:
-            numbers = [int(part) for part in value.split(":")]
+            # Our buttons carry "session:turn[:choice]", small numbers; anything
+            # else (20 digits would overflow SQLite's INTEGER) is not ours.
+            parts = value.split(":")
+            if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts):
+                raise ValueError(value)
+            numbers = [int(part) for part in parts]
             session_id, turn = numbers[0], numbers[1]
         except (ValueError, IndexError):
             log.warning("ignored a click with an unexpected value %r", value)
@@ -539,6 +544,15 @@ class Service:
         note = f"⚠️ Something went wrong on my side ({what[:300]}). Please try again."
         self._reoffer_with(s, note)
 
+    def _resume_interrupted(self, s: Session, note: str) -> None:
+        """After a restart: the step message that said "running…" says it was cut
+        short (its result is lost, the command is not run again), then live buttons."""
+        if s.phase == "step" and s.message_ts:
+            lesson = self.lesson(s.lesson, s.lab)
+            status = "⚠️ interrupted: the bot restarted while this step ran"
+            self._update(s, s.message_ts, ui.step_status(lesson, s.step_index, status))
+        self._reoffer_with(s, note)
+
     def _reoffer_with(self, s: Session, note: str) -> None:
         if s.phase == "step":
             self._offer_step(s, s.step_index, fresh=False, note=note)
@@ -570,7 +584,7 @@ class Service:
                     if s.phase == "step"
                     else "The bot restarted while checking your answer."
                 )
-                self._submit(s.id, self._reoffer_with, s, note)
+                self._submit(s.id, self._resume_interrupted, s, note)
             else:
                 self._submit(s.id, self._end_job, s.id, "")
         for lease in self.store.leases():  # held by a session that ended meanwhile

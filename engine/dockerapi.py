@@ -268,13 +268,15 @@ class CliDocker:
     def version(self) -> str:
         res = self._docker("version", "--format", "{{.Server.Version}}")
         if not res.ok or not res.stdout.strip():
-            said = (res.stderr or res.stdout).strip()
-            raise EnvironmentProblem(
-                f"cannot reach the Docker engine of {self._where}: "
-                f"{said.splitlines()[-1] if said else 'no answer'}",
-                hint="is dockerd running there, and may this user use it (docker group)?",
-            )
+            raise self._unreachable((res.stderr or res.stdout).strip())
         return res.stdout.strip()
+
+    def _unreachable(self, said: str) -> EnvironmentProblem:
+        return EnvironmentProblem(
+            f"cannot reach the Docker engine of {self._where}: "
+            f"{said.splitlines()[-1] if said else 'no answer'}",
+            hint="is dockerd running there, and may this user use it (docker group)?",
+        )
 
     def info(self) -> dict[str, Any]:
         res = self._docker("info", "--format", "{{json .}}")
@@ -311,6 +313,8 @@ class CliDocker:
         """A "No such container/image" answer is data; anything else is an error."""
         if "no such" in res.output.lower():
             return
+        if "cannot connect to the docker daemon" in res.output.lower():
+            raise self._unreachable(res.output.strip())  # the engine stopped meanwhile
         raise EnvironmentProblem(
             f"docker on {self._where} failed ({what}): {res.output.strip() or f'exit {res.exit_code}'}"
         )

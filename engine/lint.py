@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 
 from .errors import LessonError
-from .loader import load_lesson
+from .loader import _dotted, load_lesson
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,8 @@ def _text_problems(path: Path) -> list[Problem]:
                 (i for i, line in enumerate(lines, 1) if re.match(rf"\s+{re.escape(name)}:", line)),
                 0,
             )
-            problems.append(
-                Problem("warning", f"{path}:{line}: variables.{name}: declared but never used")
-            )
+            field = _dotted(("variables", name))  # (a name may hold any character)
+            problems.append(Problem("warning", f"{path}:{line}: {field}: declared but never used"))
     return problems
 
 

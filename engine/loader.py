@@ -28,7 +28,10 @@ from .errors import LessonError
 from .model import FORMAT_VERSION, Concept, Lesson, Step, Variable
 
 _VAR = re.compile(r"@(@?)\{([A-Za-z0-9_-]*)\}")
+MAX_VALUES = 100_000  # after YAML aliases are expanded; a real lesson has about 500
+MAX_DEPTH = 32  # a lesson's deepest field is 5 levels down
 _COMMAND_KEYS = {"command", "run"}
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 Loc = tuple[str | int, ...]
 
 
@@ -78,32 +81,71 @@ def find_lesson(
 
 def _named_like(path: Path, ref: str) -> bool:
     number, _, slug = path.stem.partition("-")
-    return (ref.isdigit() and number.isdigit() and int(number) == int(ref)) or slug == ref
+    # isdecimal, not isdigit: int() refuses "²"; and no int() of 5,000 typed digits.
+    digits = ref.isascii() and ref.isdecimal() and number.isascii() and number.isdecimal()
+    return (digits and ref.lstrip("0") == number.lstrip("0")) or slug == ref
 
 
 def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
     """Parse and validate one lesson file, substituting variables."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise LessonError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LessonError(
+            f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})",
+            hint="save the file as UTF-8",
+        ) from None
     try:
         root, data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
+        at = mark.line + 1 if mark else _reader_line(text, getattr(exc, "position", None))
+        where = f"{path}:{at}" if at else str(path)
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
         raise LessonError(f"{where}: not valid YAML: {problem}") from None
+    except RecursionError:  # only without libyaml, whose parser stops at depth 1000 itself
+        raise LessonError(f"{path}:1: not valid YAML: nested too deeply") from None
     return _Document(path, root, data).build(values or {})
+
+
+def _reader_line(text: str, position: int | None) -> int | None:
+    """The line of a character the YAML reader refused (libyaml counts bytes)."""
+    if position is None:
+        return None
+    if _Loader is not yaml.SafeLoader:
+        return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+    return text[:position].count("\n") + 1
 
 
 # libyaml's loader when PyYAML has it (about 10x faster than the pure Python one).
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _LocatingLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Scalars Python cannot represent (``number: 2024-02-30``, an int of 5,000
+    digits, ``!!int x``) become YAML errors with their line, not a ValueError;
+    so do integers beyond 64 bits (SQLite's limit; their repr() may even fail)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            value = super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            problem = f"cannot read {_short(node.value)!r}: {str(exc).split(';')[0]}"
+        else:
+            if not isinstance(value, int) or -(2**63) <= value < 2**63:
+                return value
+            problem = f"number too large: {_short(node.value)}"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
 def _parse(text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data, from one parse."""
-    loader = _Loader(text)
+    loader = _LocatingLoader(text)
     try:
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
@@ -120,8 +162,8 @@ class _Document:
         self.data = data
 
     def error(self, loc: Loc, message: str, hint: str | None = None) -> LessonError:
-        line = self._line(loc)
-        where = f"{self.path}:{line}" if line else str(self.path)
+        line = self._line(loc) or 1  # (an empty file: line 1)
+        where = f"{self.path}:{line}"
         field = _dotted(loc)
         return LessonError(f"{where}: {field + ': ' if field else ''}{message}", hint=hint)
 
@@ -158,9 +200,10 @@ class _Document:
             kind = check.get("kind")
             if kind is None:
                 raise self.error(loc, f"a check needs a kind (one of: {', '.join(REGISTRY)})")
-            if kind not in REGISTRY:
+            if not isinstance(kind, str) or kind not in REGISTRY:  # (a list is unhashable)
                 raise self.error(
-                    (*loc, "kind"), f"unknown check {kind!r}{_did_you_mean(str(kind), REGISTRY)}"
+                    (*loc, "kind"),
+                    f"unknown check {_short(kind)!r}{_did_you_mean(str(kind), REGISTRY)}",
                 )
 
     def _checks(self) -> Iterator[tuple[Loc, Any]]:
@@ -189,7 +232,20 @@ class _Document:
         return bound
 
     def _substitute(self, bound: dict[str, str]) -> Any:
+        seen = 0
+
         def walk(node: Any, loc: Loc) -> Any:
+            # Bounded: YAML aliases can make a 1 kB file expand to billions of
+            # values ("billion laughs"), and nesting deeper than any lesson is
+            # refused before it exhausts Python's stack.
+            nonlocal seen
+            seen += 1
+            if seen > MAX_VALUES:
+                raise self.error(
+                    loc, f"more than {MAX_VALUES} values (YAML aliases expanding?): too large"
+                )
+            if len(loc) > MAX_DEPTH and isinstance(node, dict | list):
+                raise self.error(loc, f"nested more than {MAX_DEPTH} levels deep")
             if isinstance(node, dict):
                 return {k: walk(v, (*loc, k)) for k, v in node.items()}
             if isinstance(node, list):
@@ -224,7 +280,7 @@ class _Document:
         elif err["type"] == "missing":
             message = f"missing required field {loc[-1]!r}"
         elif "input" in err and not isinstance(err["input"], dict | list):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {_short(err['input'])!r})"
         more = len(exc.errors()) - 1
         hint = f"{more} more problem(s) after this one" if more else None
         if values:
@@ -294,13 +350,26 @@ def _allowed_fields(loc: Loc, data: Any) -> list[str]:
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int) and not isinstance(part, bool):
+            text += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:  # a key with blanks, dots or control characters ("\x1b[2J"), or not a string
+            text += f"[{_short(part)!r}]"
     return text
 
 
 def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _short(value: Any, limit: int = 60) -> Any:
+    """A value for an error message: long strings (and other long values) cut."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return value
+    return text[:limit] + f"… ({len(text) - limit} more characters)"
 
 
 def _list(value: Any) -> list[Any]:

@@ -11,6 +11,13 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
 * Commands are wrapped in coreutils ``timeout``, which kills the command's
   whole process group on the lab when its time is up; the local deadline is a
   backstop for a lab that stops answering.
+* A dead link (a lab that vanished from the network, a cable pulled) is noticed
+  within about ``_KEEPALIVE + _DEAD_AFTER`` seconds, even while a long command
+  prints nothing: a keepalive goes out after ``_KEEPALIVE`` s of silence, and
+  the kernel drops the connection once data has gone unacknowledged for
+  ``_DEAD_AFTER`` s (TCP_USER_TIMEOUT, Linux; elsewhere the backstop is the
+  limit). Without it a cut link surfaced only after the step's timeout, the
+  backstop and a channel-open timeout (90 s for a 60 s step), as a "hung" command.
 * A transport failure (unreachable, auth refused, connection dropped) raises
   :class:`TargetError` naming the lab: an error, never a failed check.
 """
@@ -38,6 +45,8 @@ from .errors import TargetError
 from .targets import SHELL_PRELUDE, CommandResult, OutputSink
 
 _BACKSTOP = 10.0  # seconds past a command's timeout before we give up on the lab
+_KEEPALIVE = 5  # seconds without sending before a keepalive goes out
+_DEAD_AFTER = 20.0  # seconds sent data may stay unacknowledged before the link counts as dead
 _TIMEOUT_EXIT = 124  # coreutils timeout: the command timed out
 _PROBE_SOURCE = Path(hostprobe.__file__).read_text(encoding="utf-8")
 
@@ -116,12 +125,20 @@ class SSHTarget:
             ) from exc
         transport = client.get_transport()
         if transport is not None:
-            transport.set_keepalive(15)
-            # Small request/reply packets: without this, Nagle's algorithm and
-            # delayed ACKs add ~40 ms to every channel open.
+            transport.set_keepalive(_KEEPALIVE)
             if isinstance(transport.sock, socket.socket):
+                # Small request/reply packets: without this, Nagle's algorithm and
+                # delayed ACKs add ~40 ms to every channel open.
                 with contextlib.suppress(OSError):
                     transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                # The keepalives must be acknowledged: a link that went dead ends
+                # the connection (and the step, with a TargetError) in bounded time.
+                user_timeout = getattr(socket, "TCP_USER_TIMEOUT", None)
+                if user_timeout is not None:
+                    with contextlib.suppress(OSError):
+                        transport.sock.setsockopt(
+                            socket.IPPROTO_TCP, user_timeout, int(_DEAD_AFTER * 1000)
+                        )
         return cls(name, client)
 
     # -- Target protocol ----------------------------------------------------------------

@@ -12,8 +12,10 @@ import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -114,19 +116,22 @@ class LocalTarget:
     ) -> CommandResult:
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                [self._shell, "-c", SHELL_PRELUDE + command],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=self._env,
-                start_new_session=True,  # its own process group: killed as a whole
-            )
+            with _sigint_noted() as interrupted:
+                proc = subprocess.Popen(
+                    [self._shell, "-c", SHELL_PRELUDE + command],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=self._env,
+                    start_new_session=True,  # its own process group: killed as a whole
+                )
         except OSError as exc:
             raise TargetError(f"cannot start {self._shell}: {exc}") from exc
         chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
         timed_out = False
         try:
+            if interrupted:
+                raise KeyboardInterrupt  # the Ctrl-C that came while it started
             timed_out = not _pump(proc, chunks, started + timeout, on_output)
         finally:
             # Reached on timeout, on Ctrl-C and on any error in on_output:
@@ -155,6 +160,30 @@ class LocalTarget:
         if close is not None:
             close()
         self._api = None
+
+
+@contextmanager
+def _sigint_noted() -> Iterator[list[int]]:
+    """While a command starts, a Ctrl-C is noted instead of raised; the caller raises it.
+
+    Raised inside ``subprocess.Popen`` (after the fork, before it returns) it
+    would leave the command running with nobody to kill it: it has a session of
+    its own, so the terminal's Ctrl-C never reaches it. Only where Ctrl-C means
+    KeyboardInterrupt: the main thread with Python's default handler (the
+    runner's cleanup holds Ctrl-C back by itself).
+    """
+    noted: list[int] = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _pump(

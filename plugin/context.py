@@ -31,8 +31,8 @@ class State:
 state = State()
 # soft_wrap: long command output keeps its lines, as in a terminal. Rich
 # honours NO_COLOR and drops styling when the output is not a terminal.
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)  # ":100:" is a line number
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def make_target(lab: str | None = None, url: str | None = None) -> Target:

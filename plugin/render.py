@@ -1,11 +1,19 @@
 """Render engine events in a terminal (or as JSON lines).
 
 The engine decides what passed; this module only decides how it looks.
+
+Command output is untrusted text: escape sequences that would act on the
+learner's terminal (move the cursor, clear the screen, retitle the window, hide
+a link behind text with OSC 8) are removed, rich's ``:emoji:`` codes are left
+alone, and a flood is cut to its first and last lines ("… N more lines").
+``--json`` keeps everything, as JSON escapes.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import deque
 from typing import IO
 
 from rich.console import Console
@@ -13,6 +21,37 @@ from rich.markup import escape
 
 from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
+
+HEAD_LINES = 100  # of a command's output, shown as they arrive
+TAIL_LINES = 20  # shown when the command ends, after "… N more lines"
+LINE_CHARS = 2000  # of one line
+FIELD_LINES = 40  # of a check's expected / observed / hint
+
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor movement, erase, scroll, colours
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC: title, OSC 8 links, OSC 52 clipboard
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC strings
+    r"|\x1b[ -/]*[0-~]?"  # other escapes, a lone ESC, an unterminated string's start
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)"  # 8-bit OSC, DCS, …
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character but tab and newline
+)
+
+
+def plain(text: str) -> str:
+    """``text`` without escape sequences or control characters (tabs and newlines stay)."""
+    return _CONTROLS.sub("", text)
+
+
+def _final(line: str) -> str:
+    """What a line shows after its carriage returns (a progress meter's last state);
+    a CRLF line ending is not a redraw."""
+    return line.rstrip("\r").rsplit("\r", 1)[-1]
+
+
+def _cut(line: str, dropped: int = 0) -> str:
+    more = dropped + max(0, len(line) - LINE_CHARS)
+    return line[:LINE_CHARS] + f"… ({more} more characters)" if more else line
 
 
 class TerminalRenderer:
@@ -25,7 +64,14 @@ class TerminalRenderer:
         self.show_output = show_output
         self.show_explanations = show_explanations
         self._pending: dict[str, str] = {}
+        self._pending_dropped: dict[str, int] = {}  # characters cut from an endless line
+        self._shown = 0  # lines of this command's output printed so far
+        self._hidden = 0  # lines held back (the tail's are printed at the end)
+        self._tail: deque[tuple[str, int]] = deque(maxlen=TAIL_LINES)  # (line, dropped)
         self.failed_checks: list[CheckResult] = []
+
+    def _print(self, text: str, *, style: str = "", markup: bool = False) -> None:
+        self.console.print(text, style=style, markup=markup, highlight=False, emoji=False)
 
     def __call__(self, event: ev.Event) -> None:
         method = getattr(self, "_" + event.to_dict()["event"], None)
@@ -33,14 +79,19 @@ class TerminalRenderer:
             method(event)
 
     def _lesson_started(self, e: ev.LessonStarted) -> None:
-        self.console.rule(f"[bold]Lesson {e.number}: {escape(e.title)}[/]  [dim](on {e.target})[/]")
+        self.console.rule(
+            f"[bold]Lesson {e.number}: {escape(plain(e.title))}[/]  "
+            f"[dim](on {escape(plain(e.target))})[/]"
+        )
 
     def _step_started(self, e: ev.StepStarted) -> None:
+        self._shown = self._hidden = 0
+        self._tail.clear()
         self.console.print()
-        self.console.print(f"[bold][{e.index}/{e.total}] {escape(e.title)}[/]")
+        self._print(f"[bold][{e.index}/{e.total}] {escape(plain(e.title))}[/]", markup=True)
         if self.show_explanations and e.explanation:
-            self.console.print(f"  {escape(e.explanation.strip())}")
-        self.console.print(f"  [cyan]$ {escape(e.command)}[/]")
+            self._print(f"  {escape(plain(e.explanation.strip()))}", markup=True)
+        self._print(f"  $ {plain(e.command)}", style="cyan")
 
     def _output(self, e: ev.Output) -> None:
         # Line-buffered per stream, so progress meters that redraw with \r
@@ -48,26 +99,49 @@ class TerminalRenderer:
         if not self.show_output:
             return
         buffered = self._pending.get(e.stream, "") + e.text
-        *lines, self._pending[e.stream] = buffered.split("\n")
+        *lines, rest = buffered.split("\n")
         for line in lines:
-            self._output_line(line)
+            self._output_line(line, self._pending_dropped.pop(e.stream, 0))
+        if len(rest) > 2 * LINE_CHARS:  # a line without end: keep memory bounded
+            self._pending_dropped[e.stream] = (
+                self._pending_dropped.get(e.stream, 0) + len(rest) - LINE_CHARS
+            )
+            rest = rest[:LINE_CHARS]
+        self._pending[e.stream] = rest
 
-    def _output_line(self, line: str) -> None:
-        line = line.rsplit("\r", 1)[-1]
-        self.console.print(f"  │ {line}", style="dim", markup=False, highlight=False)
+    def _output_line(self, line: str, dropped: int = 0) -> None:
+        if self._shown < HEAD_LINES:
+            self._shown += 1
+            self._print_output(line, dropped)
+            return
+        if len(self._tail) == TAIL_LINES:
+            self._hidden += 1
+        keep = 2 * LINE_CHARS
+        self._tail.append((line[:keep], dropped + max(0, len(line) - keep)))
+
+    def _print_output(self, line: str, dropped: int = 0) -> None:
+        self._print(f"  │ {plain(_cut(_final(line), dropped))}", style="dim")
 
     def _command_finished(self, e: ev.CommandFinished) -> None:
         for stream in sorted(self._pending):
             if self._pending[stream]:
-                self._output_line(self._pending[stream])
+                self._output_line(self._pending[stream], self._pending_dropped.get(stream, 0))
         self._pending.clear()
+        self._pending_dropped.clear()
+        if self._hidden:
+            s = "s" if self._hidden != 1 else ""
+            self._print(f"  │ … {self._hidden} more line{s}", style="dim")
+        for line, dropped in self._tail:
+            self._print_output(line, dropped)
+        self._shown = self._hidden = 0
+        self._tail.clear()
 
     def _check_evaluated(self, e: ev.CheckEvaluated) -> None:
         self._check(e.result)
 
     def _check(self, result: CheckResult) -> None:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-        self.console.print(f"  {mark} {escape(result.description)}", highlight=False)
+        self._print(f"  {mark} {escape(plain(result.description))}", markup=True)
         if not result.ok:
             self.failed_checks.append(result)
             self._field("expected", result.expected)
@@ -78,34 +152,42 @@ class TerminalRenderer:
             self._field("note", result.note, style="yellow")
 
     def _field(self, label: str, text: str, style: str = "") -> None:
-        lines = text.splitlines() or [""]
-        self.console.print(
-            f"      {label:<9}{lines[0]}", style=style, markup=False, highlight=False
-        )
+        parts = text.rstrip("\n").split("\n", FIELD_LINES)  # (the last: the lines not shown)
+        keep = 2 * LINE_CHARS
+        lines = [
+            _cut(plain(_final(part[:keep])), max(0, len(part) - keep))
+            for part in parts[:FIELD_LINES]
+        ]
+        if len(parts) > FIELD_LINES:
+            more = parts[FIELD_LINES].count("\n") + 1
+            lines.append(f"… {more} more line{'s' if more != 1 else ''}")
+        self._print(f"      {label:<9}{lines[0]}", style=style)
         for line in lines[1:]:
-            self.console.print(f"      {'':<9}{line}", style=style, markup=False, highlight=False)
+            self._print(f"      {'':<9}{line}", style=style)
 
     def _quiz_answered(self, e: ev.QuizAnswered) -> None:
         if e.correct:
             self.console.print("  [green]✓ Right.[/]")
         else:
-            self.console.print(
-                f"  [red]✗ The answer is {e.right_choice}.[/] {escape(e.explanation)}"
+            self._print(
+                f"  [red]✗ The answer is {e.right_choice}.[/] {escape(plain(e.explanation))}",
+                markup=True,
             )
 
     def _step_finished(self, e: ev.StepFinished) -> None:
         if not e.passed and e.hints:
             self.console.print("  [yellow]Hints:[/]")
             for hint in e.hints:
-                self.console.print(f"    • {escape(hint)}", style="yellow", highlight=False)
+                self._print(f"    • {plain(hint)}", style="yellow")
 
     def _cleanup_finished(self, e: ev.CleanupFinished) -> None:
         if not e.ok:
             for result in e.results:
                 if not result.ok:
-                    self.console.print(
-                        f"[yellow]cleanup: `{escape(result.command)}` failed "
-                        f"(exit {result.exit_code})[/]"
+                    self._print(
+                        f"[yellow]cleanup: `{escape(plain(result.command))}` failed "
+                        f"(exit {result.exit_code})[/]",
+                        markup=True,
                     )
 
     def _lesson_finished(self, e: ev.LessonFinished) -> None:

@@ -24,7 +24,12 @@ def hostnet_button(
 ) -> None:
     ack()
     service: Service = context["service"]
-    user, channel = body["user"]["id"], body["channel"]["id"]
+    try:
+        user, channel = body["user"]["id"], body["channel"]["id"]
+    except (KeyError, TypeError):
+        # Never raise after ack(): bolt then resets the ack and answers 404 after 3 s.
+        logger.warning("ignored a click without a user or channel (fields: %s)", sorted(body))
+        return
     try:
         service.click(
             user,

@@ -21,7 +21,11 @@ def hostnet_mention(
 ) -> None:
     ack()
     service: Service = context["service"]
-    user, channel = event.get("user", ""), event["channel"]
+    user, channel = event.get("user", ""), event.get("channel")
+    if not isinstance(channel, str):
+        # Never raise after ack(): bolt then resets the ack and answers 404 after 3 s.
+        logger.warning("ignored a mention without a channel (fields: %s)", sorted(event))
+        return
     try:
         service.mention(
             user,

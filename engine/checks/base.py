@@ -113,6 +113,8 @@ class TextMatch(BaseModel):
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"not a valid regular expression: {exc}") from None
+            except (RecursionError, OverflowError) as exc:  # "(((…" 1,000 deep, "a{99999999999}"
+                raise ValueError(f"not a usable regular expression: {exc}") from None
         return value
 
     def text_expectation(self) -> str:

@@ -41,7 +41,7 @@ def load() -> dict[str, LabSpec]:
     try:
         raw = json.loads(path.read_text()) if path.exists() else {}
         return {name: LabSpec(name=name, **fields) for name, fields in raw.items()}
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, AttributeError) as exc:  # (not a JSON object)
         raise EnvironmentProblem(
             f"cannot read the lab list {path}: {exc}", hint="fix or remove the file"
         ) from exc

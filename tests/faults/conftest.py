@@ -1,0 +1,457 @@
+"""Faults: engines, links, processes and disks that fail in the middle of a lesson.
+
+Every test here ends with *nothing lost* (progress recorded before the fault
+is intact, nothing recorded that did not happen) and *nothing left behind*:
+:func:`_nothing_left_behind` (autouse) compares the machine before and after
+each test, and :func:`fault_labs` checks that each lab it made is gone.
+
+How long each fault takes to surface is recorded with :func:`timings` and
+printed at the end of the run ("faults: time to surface").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from hostnet.engine.dockerapi import SocketDocker
+from hostnet.engine.errors import EnvironmentProblem
+from tests.conftest import STANDIN_IMAGE, _unavailable
+
+CONTAINER_PREFIX = "hn_fault_"  # every container these tests make (on any engine)
+LAB_PREFIX = "ft"
+
+FAULT_LESSON = """\
+format_version: 1
+id: engine-fault
+number: 1
+title: A container, a long step, and a removal
+summary: Start a container, wait in it, remove it; the shape of lesson 1 without port 80.
+variables:
+  image: {default: IMAGE}
+  container: {default: hn_fault_x}
+  seconds: {default: "30"}
+prerequisites:
+  - kind: container
+    name: "@{container}"
+    state: absent
+    hint: A container named @{container} exists; remove it with `docker rm -f @{container}`.
+  - kind: image
+    name: "@{image}"
+concepts:
+  - {title: Faults, text: The engine may stop at any moment.}
+steps:
+  - id: start
+    title: Start a container
+    explanation: Start it detached, removed when it stops (as lesson 1 does).
+    command: docker run --rm -d --name @{container} @{image}
+    timeout: 60
+    checks:
+      - kind: container
+        name: "@{container}"
+        state: running
+  - id: wait
+    title: Wait inside it
+    explanation: A long command in the container.
+    command: docker exec @{container} sleep @{seconds}
+    timeout: 120
+    checks:
+      - kind: container
+        name: "@{container}"
+        state: running
+  - id: stop
+    title: Remove it
+    explanation: Remove the container.
+    command: docker rm -f @{container}
+    checks:
+      - kind: container
+        name: "@{container}"
+        state: absent
+cleanup:
+  - docker rm -f @{container} >/dev/null 2>&1 || true
+""".replace("IMAGE", STANDIN_IMAGE)
+
+
+def container_name() -> str:
+    return CONTAINER_PREFIX + secrets.token_hex(3)
+
+
+@pytest.fixture
+def fault_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A lessons folder with the fault lesson as lesson 1 (HOSTNET_LESSONS_DIR, inherited)."""
+    folder = tmp_path / "fault-lessons"
+    folder.mkdir()
+    (folder / "01-engine-fault.yaml").write_text(FAULT_LESSON)
+    monkeypatch.setenv("HOSTNET_LESSONS_DIR", str(folder))
+    return folder
+
+
+def lesson1_variant(tmp_path: Path, old: str, new: str) -> Path:
+    """A lessons folder with lesson 1, one line replaced (``old`` must be in it)."""
+    from tests.conftest import REPO
+
+    folder = tmp_path / "lesson1-variant"
+    folder.mkdir()
+    text = (REPO / "lessons" / "01-host-network.yaml").read_text()
+    assert old in text
+    (folder / "01-host-network.yaml").write_text(text.replace(old, new))
+    return folder
+
+
+# ---------------------------------------------------------------- time to surface
+
+TIMINGS: list[tuple[str, str, float]] = []
+
+
+@pytest.fixture
+def timings(request: pytest.FixtureRequest) -> Callable[[str, float], None]:
+    """``note(what, seconds)``: how long a fault took to surface (printed at the end)."""
+
+    def note(what: str, seconds: float) -> None:
+        TIMINGS.append((request.node.name, what, seconds))
+
+    return note
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not TIMINGS:
+        return
+    terminalreporter.section("faults: time to surface")
+    for test, what, seconds in TIMINGS:
+        terminalreporter.write_line(f"{seconds:7.2f} s  {what}  ({test})")
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def hostnet(
+    hostnet_bin: Path, *args: str, timeout: float = 180, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(hostnet_bin), *args],
+        env={**os.environ, "NO_COLOR": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_clean_error(res: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    """Exit ``code``, one ``error:`` line (plus its hint), no traceback."""
+    both = res.stdout + res.stderr
+    assert res.returncode == code, both
+    assert "Traceback" not in both and "internal error" not in both, both
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, res.stderr
+    for fragment in fragments:
+        assert fragment in res.stderr, res.stderr
+
+
+class Running:
+    """``hostnet …`` in the background, its output read line by line."""
+
+    def __init__(self, hostnet_bin: Path, *args: str, **env: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(hostnet_bin), *args],
+            env={**os.environ, "NO_COLOR": "1", **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.seen: list[str] = []
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        """Read stdout until a line contains ``text`` (the process keeps running)."""
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        for line in self.proc.stdout:
+            self.seen.append(line)
+            if text in line:
+                return
+            assert time.monotonic() < deadline, f"no {text!r} in time: {''.join(self.seen)}"
+        raise AssertionError(f"exited before {text!r}: {''.join(self.seen)}")
+
+    def finish(self, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        out, err = self.proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(
+            self.proc.args, self.proc.returncode, "".join(self.seen) + out, err
+        )
+
+    def kill(self) -> None:
+        """Ctrl-C (its cleanup runs), then SIGKILL if that does not end it."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate(timeout=30)
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., Running]]:
+    """Start ``hostnet`` in the background; whatever is still running is killed afterwards."""
+    started: list[Running] = []
+
+    def start(hostnet_bin: Path, *args: str, **env: str) -> Running:
+        running = Running(hostnet_bin, *args, **env)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.kill()
+
+
+# ---------------------------------------------------------------- labs and their engines
+
+
+def lab_leftovers(lab: object) -> list[str]:
+    """Everything of a netns lab still on the machine (empty once it is down)."""
+    from tests.engine.test_netns_lab import leftovers
+
+    return leftovers(lab)  # type: ignore[arg-type]
+
+
+@dataclass
+class LabEngine:
+    """A netns lab's dockerd, to stop and start again as a crash or a reboot would."""
+
+    lab: object
+    restarted: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    argv: list[str] = field(default_factory=list)
+    _stopped: int = 0
+
+    @property
+    def pidfile(self) -> Path:
+        return self.lab.directory / "dockerd.pid"  # type: ignore[attr-defined]
+
+    @property
+    def socket(self) -> str:
+        return str(self.lab.docker_host).removeprefix("unix://")  # type: ignore[attr-defined]
+
+    def pid(self) -> int:
+        return int(self.pidfile.read_text().strip())
+
+    def stop(self, sig: signal.Signals = signal.SIGKILL, *, wait: bool = True) -> float:
+        """Signal dockerd; with ``wait``, until it is gone. Returns when it was signalled."""
+        pid = self.pid()
+        self.argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+        assert self.argv and self.argv[0].endswith("dockerd"), self.argv
+        self._stopped = pid
+        signalled = time.monotonic()
+        os.kill(pid, sig)
+        if wait:
+            self.wait_stopped()
+        return signalled
+
+    def wait_stopped(self, timeout: float = 30) -> None:
+        from hostnet.engine.labs import netns
+
+        deadline = time.monotonic() + timeout
+        while netns._alive(self._stopped):  # (reaps it: the lab's daemons are our children)
+            assert time.monotonic() < deadline, f"dockerd {self._stopped} did not stop"
+            time.sleep(0.05)
+
+    def start(self) -> None:
+        """dockerd again, with the same flags, data and containers (a restart, not a new lab)."""
+        from hostnet.engine.labs import netns
+
+        assert self.argv, "stop() it first"
+        self.wait_stopped()
+        # A crash leaves the pid files of dockerd and of its containerd behind, and
+        # this machine's PID 1 may leave their zombies unreaped: dockerd would take
+        # such a pid for a live containerd and wait for it. Gone means gone here.
+        containerd = Path(self.argv[self.argv.index("--exec-root") + 1], "containerd")
+        for pidfile in (self.pidfile, containerd / "containerd.pid"):
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(pidfile.read_text().strip())
+                deadline = time.monotonic() + 30
+                while netns._alive(pid):
+                    assert time.monotonic() < deadline, f"{pidfile}: {pid} did not stop"
+                    time.sleep(0.05)
+            pidfile.unlink(missing_ok=True)
+        log = self.lab.directory / "dockerd.log"  # type: ignore[attr-defined]
+        with open(log, "ab") as out:
+            self.restarted.append(
+                subprocess.Popen(
+                    ["nsenter", f"--net={self.lab.netns}", *self.argv],  # type: ignore[attr-defined]
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        api = SocketDocker(self.socket, timeout=2)
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(EnvironmentProblem):
+                api.ping()
+                return
+            assert self.restarted[-1].poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "dockerd did not come back"
+            time.sleep(0.1)
+
+    def containers(self) -> list[str]:
+        """Names of every container of this engine, running or not."""
+        res = subprocess.run(
+            ["docker", "ps", "-a", "--format", "{{.Names}}"],
+            env={**os.environ, "DOCKER_HOST": str(self.lab.docker_host)},  # type: ignore[attr-defined]
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert res.returncode == 0, res.stderr
+        return res.stdout.split()
+
+
+@pytest.fixture
+def fault_labs(
+    tmp_path: Path, docker_client: object, standin_image: str
+) -> Iterator[Callable[[], tuple[object, LabEngine]]]:
+    """Disposable netns labs (see tests/conftest.py ``netns_labs``), each with a handle
+    on its dockerd; afterwards every lab is down and nothing of it is left."""
+    from hostnet.engine.labs import netns
+
+    for tool in ("ip", "nsenter", "ssh-keygen", "dockerd"):
+        if shutil.which(tool) is None:
+            _unavailable(f"{tool} is not installed")
+    if not Path(netns.SSHD).exists():
+        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
+    if os.geteuid() != 0:
+        _unavailable("netns labs need root")
+    base = tmp_path / "labs"
+    made: list[tuple[object, LabEngine]] = []
+
+    def make() -> tuple[object, LabEngine]:
+        name = f"{LAB_PREFIX}-{secrets.token_hex(2)}"
+        lab = netns.up(name, image=standin_image, base=base)
+        made.append((lab, LabEngine(lab)))
+        return made[-1]
+
+    yield make
+    problems = []
+    for lab, engine in made:
+        # The link may still be cut and the engine stopped: down() copes with both.
+        netns.down(lab.name, base=base)  # type: ignore[attr-defined]
+        for proc in engine.restarted:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=30)  # killed by down(); reaped here
+        problems += lab_leftovers(lab)
+    assert not problems, f"labs left behind: {problems}"
+
+
+# ---------------------------------------------------------------- nothing left behind
+
+
+def _children() -> set[int]:
+    """Live (not zombie) child processes of this test process."""
+    me = os.getpid()
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if fields[0] != "Z" and int(fields[1]) == me:
+            found.add(int(entry))
+    return found
+
+
+def _mounts() -> set[str]:
+    return {line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()}
+
+
+def _fault_containers() -> list[str]:
+    if shutil.which("docker") is None:
+        return []
+    res = subprocess.run(
+        ["docker", "ps", "-a", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")},
+    )
+    return [n for n in res.stdout.split() if n.startswith(CONTAINER_PREFIX)]
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Live processes whose command line contains ``text`` (not this one)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if stat.rpartition(")")[2].split()[0] != "Z" and text in cmdline:
+            found.append(f"{entry}: {cmdline.strip()}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind(tmp_path: Path) -> Iterator[None]:
+    """After each test: no process, mount or lesson container of the test remains.
+
+    Autouse, so it is set up first and checked last, after the labs are down.
+    """
+    children, mounts = _children(), _mounts()
+    before = _fault_containers()
+    yield
+    deadline = time.monotonic() + 10  # a killed child may take a moment to be reaped
+    while (left := _children() - children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    problems = [f"child process {pid}" for pid in sorted(left)]
+    # (Only this test's: other test sessions may run labs on this machine meanwhile.)
+    problems += [f"mount {m}" for m in sorted(_mounts() - mounts) if m.startswith(str(tmp_path))]
+    problems += [f"container {n}" for n in _fault_containers() if n not in before]
+    problems += [f"process {p}" for p in processes_mentioning(str(tmp_path))]
+    assert not problems, f"left behind: {problems}"
+
+
+def integrity(path: Path) -> str:
+    """PRAGMA integrity_check of a SQLite file, in a process of its own."""
+    code = (
+        "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+        "print(db.execute('PRAGMA integrity_check').fetchone()[0])"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def steps_recorded(path: Path, lesson: str) -> dict[str, tuple[str, int]]:
+    """step → (status, attempts) of the CLI's learner, read in a process of its own."""
+    code = (
+        "import json, sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+        "rows = db.execute('SELECT step, status, attempts FROM step_progress"
+        " WHERE learner = ? AND lesson = ?', ('local', sys.argv[2])).fetchall();"
+        "print(json.dumps({s: [st, a] for s, st, a in rows}))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(path), lesson], capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr
+    import json
+
+    return {k: (v[0], v[1]) for k, v in json.loads(res.stdout).items()}

@@ -1,0 +1,230 @@
+"""The bot killed with SIGKILL while a step runs on a learner's lab, then started
+again: the lesson continues in its thread on the same lab, the step is reported
+as interrupted (not silently lost, not run again by itself), the lease holds.
+
+The bot is a real process (``python -m hostnet.bot``'s ``main`` in HTTP mode),
+its lab a netns lab over SSH, Slack the local stand-in of tests/bot/conftest.py.
+The bot has no setting for the Web API's address, so a three-line launcher
+points its WebClient at the stand-in; everything else is the shipped code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot.conftest import (
+    ALICE,
+    BOT_TOKEN,
+    CHANNEL,
+    ECHO_LESSON,
+    FORM,
+    SECRET,
+    Call,
+    FakeSlack,
+    click_body,
+    signed_headers,
+    slash_body,
+    write_config,
+)
+from tests.faults.conftest import processes_mentioning
+
+pytestmark = pytest.mark.docker
+
+LAUNCHER = """\
+import sys
+from hostnet.bot import main, slack
+api = sys.argv.pop(1)
+make = slack.web_client
+main.web_client = lambda token, base_url=None: make(token, base_url=api)
+sys.exit(main.main())
+"""
+STEP_SECONDS = 6
+
+
+def until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
+
+
+class BotProcess:
+    """``hostnet-bot --http`` as a process of its own, on a port it picks."""
+
+    def __init__(self, config: Path, fake: FakeSlack, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, fake.api_url, "--config", str(config), "--http"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.log: list[str] = []
+        self.fake = fake
+        self._port: int | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.url = f"http://127.0.0.1:{until('the bot to listen', lambda: self._port)}/slack/events"
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.log.append(line)
+            if match := re.search(r"HTTP mode: Slack's requests on http://[^:]+:(\d+)/", line):
+                self._port = int(match[1])
+        if self._port is None:
+            self._port = -1  # exited without listening (the log says why)
+
+    def post(self, body: str) -> int:
+        assert self._port and self._port > 0, "".join(self.log)
+        request = urllib.request.Request(
+            self.url, data=body.encode(), headers=signed_headers(body, FORM), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+
+    def slash(self, user: str, text: str) -> int:
+        return self.post(slash_body(user, text, CHANNEL, f"{self.fake.base}/response/{user}"))
+
+    def click(self, user: str, call: Call, action_id: str) -> int:
+        assert call.ts is not None
+        value = call.buttons()[action_id]
+        response_url = f"{self.fake.base}/response/{user}"
+        return self.post(click_body(user, action_id, value, call.ts, CHANNEL, response_url))
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=60)
+        self._reader.join(timeout=10)
+        return code
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+@pytest.fixture
+def bots() -> Iterator[list[BotProcess]]:
+    """Every bot process started; any still running is killed afterwards."""
+    started: list[BotProcess] = []
+    yield started
+    for bot in started:
+        if bot.proc.poll() is None:
+            bot.stop(signal.SIGKILL)
+
+
+def db_rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Read the bot's database as an operator would (its own connection)."""
+    db = sqlite3.connect(database, timeout=10)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def thread_posts(fake: FakeSlack) -> tuple[str, list[Call]]:
+    lesson = [c for c in fake.posts(top_level=True) if "is taking this lesson" in c.text()]
+    if not lesson:
+        return "", []
+    assert lesson[0].ts is not None
+    return lesson[0].ts, fake.posts(thread_ts=lesson[0].ts)
+
+
+def step_messages(fake: FakeSlack) -> list[Call]:
+    return [c for c in thread_posts(fake)[1] if "hostnet.run" in c.buttons()]
+
+
+def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
+    fault_labs, fake: FakeSlack, bots, tmp_path: Path, timings
+) -> None:  # type: ignore[no-untyped-def]
+    lab, _engine = fault_labs()
+    marks = tmp_path / "runs"  # one line per run of step 1 (on the lab: same files)
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    first = f"echo run >> {marks}; sleep {STEP_SECONDS}; echo first @{{word}}"
+    (lessons / "01-echo.yaml").write_text(ECHO_LESSON.replace("FIRST_COMMAND", first))
+    config = write_config(
+        tmp_path,
+        [{"name": lab.name, "ssh_config": str(lab.ssh_config)}],
+        http={"host": "127.0.0.1", "port": 0},
+    )
+    database = tmp_path / "bot.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, HOSTNET_LESSONS_DIR=str(lessons)
+    )
+
+    # A lesson in its thread; Run on step 1; the bot dies while the step runs.
+    bot = BotProcess(config, fake, env)
+    bots.append(bot)
+    assert bot.slash(ALICE, "start 1") == 200
+    [step1] = until("step 1's message", lambda: step_messages(fake))
+    assert bot.click(ALICE, step1, "hostnet.run") == 200
+    until("step 1 to run on the lab", lambda: marks.exists() and marks.read_text())
+    time.sleep(0.5)
+    assert bot.stop(signal.SIGKILL) == -signal.SIGKILL
+    [(session, lab_held, state, step)] = db_rows(
+        database, "SELECT id, lab, state, step_index FROM bot_sessions WHERE status = 'active'"
+    )
+    assert (lab_held, state, step) == (lab.name, "running", 0)
+    lease = db_rows(database, "SELECT lab, session_id, learner FROM bot_leases")
+    assert lease == [(lab.name, session, ALICE)]
+
+    # Started again on the same database: the step is reported as interrupted in
+    # its thread, with live buttons again, and is not run again by itself.
+    restarted = time.monotonic()
+    bot = BotProcess(config, fake, env)
+    bots.append(bot)
+    [again] = until("the step offered again", lambda: step_messages(fake)[1:])
+    timings("bot restarted → interrupted step reported in its thread", time.monotonic() - restarted)
+    assert "The bot restarted while step 1 was running; its result was lost." in again.text()
+    interrupted = [
+        c
+        for c in fake.of("chat.update")
+        if c.args.get("ts") == step1.ts and "interrupted" in c.text()
+    ]
+    assert interrupted, "the old step message still says it is running"
+    # The killed run's command ends by itself on the lab (its own time limit at most).
+    until("the interrupted command to end", lambda: not processes_mentioning(str(marks)), 30)
+    time.sleep(1)
+    assert marks.read_text() == "run\n"  # once: nothing ran it again
+    assert db_rows(database, "SELECT lab, session_id, learner FROM bot_leases") == lease
+    assert db_rows(database, "SELECT step FROM step_progress") == []  # no verdict was made up
+
+    # The learner runs it again from the new message: same lab, same thread.
+    assert bot.click(ALICE, again, "hostnet.run") == 200
+    result = until(
+        "step 1's result",
+        lambda: [c for c in thread_posts(fake)[1] if "passed* on" in c.text()],
+    )
+    assert f"Step 1 passed* on {lab.name}" in result[0].text()
+    assert marks.read_text() == "run\nrun\n"
+    assert db_rows(database, "SELECT step, status, attempts FROM step_progress") == [
+        ("first", "passed", 1)
+    ]
+
+    # Stop: the lab is cleaned and given back; the bot exits cleanly on Ctrl-C.
+    assert bot.slash(ALICE, "stop") == 200
+    until("the lease to be released", lambda: not db_rows(database, "SELECT * FROM bot_leases"))
+    assert bot.stop(signal.SIGINT) == 130
+    assert not processes_mentioning(str(config))
+    assert "Traceback" not in "".join(bots[0].log + bot.log)
