@@ -64,6 +64,7 @@ class TerminalRenderer:
         self.show_output = show_output
         self.show_explanations = show_explanations
         self._pending: dict[str, str] = {}
+        self._cleaned = True  # until a CleanupFinished says otherwise
         self._pending_dropped: dict[str, int] = {}  # characters cut from an endless line
         self._shown = 0  # lines of this command's output printed so far
         self._hidden = 0  # lines held back (the tail's are printed at the end)
@@ -181,7 +182,12 @@ class TerminalRenderer:
                 self._print(f"    • {plain(hint)}", style="yellow")
 
     def _cleanup_finished(self, e: ev.CleanupFinished) -> None:
-        if not e.ok:
+        self._cleaned = e.ok
+        if e.target_lost:
+            self._print(
+                f"[yellow]cleanup could not run: {escape(plain(e.target_lost))}[/]", markup=True
+            )
+        elif not e.ok:
             for result in e.results:
                 if not result.ok:
                     self._print(
@@ -191,17 +197,19 @@ class TerminalRenderer:
                     )
 
     def _lesson_finished(self, e: ev.LessonFinished) -> None:
+        # Only claim a clean-up that happened (a lab may have dropped meanwhile).
+        removed = (
+            "what the lesson started was removed"
+            if self._cleaned
+            else "its clean-up did not complete (see above; `reset` retries it)"
+        )
         self.console.print()
         if e.interrupted:
             self.console.print(
-                f"[yellow]Interrupted after {e.steps_passed} of {e.total} steps; "
-                "the lesson's containers were removed.[/]"
+                f"[yellow]Interrupted after {e.steps_passed} of {e.total} steps; {removed}.[/]"
             )
         elif e.stopped:
-            self.console.print(
-                f"Stopped after {e.steps_passed} of {e.total} steps; "
-                "what the lesson started was removed."
-            )
+            self.console.print(f"Stopped after {e.steps_passed} of {e.total} steps; {removed}.")
         elif e.passed:
             self.console.print(
                 f"[bold green]✓ Lesson passed: {e.total} of {e.total} steps verified "
@@ -210,7 +218,7 @@ class TerminalRenderer:
         else:
             self.console.print(
                 f"[bold red]✗ Lesson failed at step {e.steps_passed + 1} of {e.total}.[/] "
-                "What the lesson started was cleaned up; fix the problem and run it again."
+                f"{removed[0].upper() + removed[1:]}; fix the problem and run it again."
             )
 
 
