@@ -49,6 +49,7 @@ def make_http_server(app: App, host: str, port: int, path: str = "/slack/events"
         except ValueError:
             length = -1
         if not 0 <= length <= MAX_BODY:
+            _drain(environ["wsgi.input"], length)  # so the client reads our answer, not a reset
             return _answer(start_response, "413 Content Too Large", "request body too large")
         body = environ["wsgi.input"].read(length)
         valid = _signed(
@@ -67,6 +68,16 @@ def make_http_server(app: App, host: str, port: int, path: str = "/slack/events"
             return _answer(start_response, "400 Bad Request", "malformed request")
 
     return make_server(host, port, guarded, _ThreadingServer, _Handler)
+
+
+def _drain(stream: Any, length: int, limit: int = 64 * MAX_BODY) -> None:
+    """Read and drop an oversized body (up to ``limit``; beyond, the client's problem)."""
+    left = min(length, limit)
+    while left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        left -= len(chunk)
 
 
 def _signed(secret: bytes, body: bytes, timestamp: str, signature: str) -> bool:
