@@ -27,6 +27,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from hostnet.bot.config import LabConfig, Secrets, load_config
+from hostnet.bot.http import make_http_server
 from hostnet.bot.labs import open_target
 from hostnet.bot.main import Bot, build
 from hostnet.bot.slack import web_client
@@ -538,3 +539,16 @@ def make_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., Bo
     yield make
     for harness in made:
         harness.close()
+
+
+@pytest.fixture
+def http_bot(make_bot, echo_lessons) -> Iterator[tuple[BotHarness, str]]:
+    """The bot behind bolt's real WSGI adapter on 127.0.0.1 (HTTP mode)."""
+    echo_lessons()
+    bot = make_bot()
+    server = make_http_server(bot.bot.app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield bot, f"http://127.0.0.1:{server.server_port}/slack/events"
+    server.shutdown()
+    server.server_close()

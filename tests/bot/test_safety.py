@@ -6,11 +6,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
-from hostnet.bot.http import make_http_server
 from tests.bot.conftest import (
     ALICE,
     BOB,
@@ -18,23 +16,9 @@ from tests.bot.conftest import (
     FORM,
     MALLORY,
     TEACHER,
-    BotHarness,
     signed_headers,
     slash_body,
 )
-
-
-@pytest.fixture
-def http_bot(make_bot, echo_lessons) -> Iterator[tuple[BotHarness, str]]:
-    """The bot behind bolt's real WSGI adapter on 127.0.0.1 (HTTP mode)."""
-    echo_lessons()
-    bot = make_bot()
-    server = make_http_server(bot.bot.app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield bot, f"http://127.0.0.1:{server.server_port}/slack/events"
-    server.shutdown()
-    server.server_close()
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> int:

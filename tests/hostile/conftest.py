@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hostnet.bot.http import make_http_server
 from tests.bot.conftest import (  # noqa: F401  (fixtures, found by name)
     ECHO_LESSON,
     BotHarness,
     _no_slack_env,
     echo_lessons,
     fake_slack,
+    http_bot,
     make_bot,
 )
 
@@ -111,20 +110,6 @@ def marker(tmp_path: Path) -> Iterator[Path]:
     assert not path.exists(), f"{path} was created: something ran that should not have"
 
 
-@pytest.fixture
-def cli_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
-    """A lessons folder with the echo lesson, step 1's command given (HOSTNET_LESSONS_DIR)."""
-
-    def make(first: str = "echo first @{word}") -> Path:
-        folder = tmp_path / "cli-lessons"
-        folder.mkdir(exist_ok=True)
-        (folder / "01-echo.yaml").write_text(ECHO_LESSON.replace("FIRST_COMMAND", first))
-        monkeypatch.setenv("HOSTNET_LESSONS_DIR", str(folder))
-        return folder
-
-    return make
-
-
 def hostnet(
     hostnet_bin: Path, *args: str, timeout: float = 120, **env: str
 ) -> subprocess.CompletedProcess[str]:
@@ -140,20 +125,6 @@ def hostnet(
 
 
 # ---------------------------------------------------------------------- the bot over HTTP
-
-
-@pytest.fixture
-def http_bot(make_bot, echo_lessons) -> Iterator[tuple[BotHarness, str]]:  # noqa: F811
-    """The bot behind bolt's real WSGI adapter on 127.0.0.1 (HTTP mode), as in
-    tests/bot/test_safety.py."""
-    echo_lessons()
-    bot = make_bot()
-    server = make_http_server(bot.bot.app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield bot, f"http://127.0.0.1:{server.server_port}/slack/events"
-    server.shutdown()
-    server.server_close()
 
 
 CLOSED = 0  # the server answered and closed before it had read the whole body

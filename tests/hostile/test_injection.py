@@ -64,8 +64,8 @@ def attacks(marker: Path) -> list[str]:
 # ---------------------------------------------------------------------- lesson refs
 
 
-def test_lesson_refs_from_the_command_line(cli_lessons, hostnet_bin, marker: Path) -> None:
-    cli_lessons()
+def test_lesson_refs_from_the_command_line(echo_lessons, hostnet_bin, marker: Path) -> None:
+    echo_lessons()
     for ref in few_attacks(marker):
         for command in (
             ["lesson", ref, "--auto"],
@@ -162,8 +162,8 @@ def test_var_values_are_quoted_in_every_command(tmp_path: Path, value: str, atta
     assert not marker.exists()
 
 
-def test_var_values_through_the_cli(cli_lessons, hostnet_bin, marker: Path) -> None:
-    cli_lessons()
+def test_var_values_through_the_cli(echo_lessons, hostnet_bin, marker: Path) -> None:
+    echo_lessons()
     for value in few_attacks(marker):
         res = hostnet(hostnet_bin, "lesson", "1", "--json", "--var", f"word={value}")
         assert res.returncode == 0, res.stderr
@@ -175,8 +175,8 @@ def test_var_values_through_the_cli(cli_lessons, hostnet_bin, marker: Path) -> N
         assert not marker.exists(), value
 
 
-def test_var_names_and_the_show_command(cli_lessons, hostnet_bin, marker: Path) -> None:
-    cli_lessons()
+def test_var_names_and_the_show_command(echo_lessons, hostnet_bin, marker: Path) -> None:
+    echo_lessons()
     res = hostnet(hostnet_bin, "lesson", "1", "--auto", "--var", f"x;touch {marker}=1")
     assert res.returncode == ExitCode.LESSON_ERROR and "has no variable" in res.stderr
     res = hostnet(hostnet_bin, "show", "1", "--var", f"word=$(touch {marker})")
@@ -249,9 +249,9 @@ def test_answers_are_compared_never_run(tmp_path, monkeypatch, hostnet_bin, mark
 # ---------------------------------------------------------------------- labs
 
 
-def test_lab_names_and_urls(tmp_path, monkeypatch, cli_lessons, hostnet_bin, marker) -> None:
+def test_lab_names_and_urls(tmp_path, monkeypatch, echo_lessons, hostnet_bin, marker) -> None:
     monkeypatch.setenv("HOSTNET_LABS_FILE", str(tmp_path / "labs.json"))
-    cli_lessons()
+    echo_lessons()
     config = tmp_path / "ssh_config"
     config.write_text("Host x\n  HostName 127.0.0.1\n")
     for name in few_attacks(marker):

@@ -61,8 +61,8 @@ def hostile_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_cli_renders_hostile_output_inert(cli_lessons, hostnet_bin, hostile_file) -> None:
-    cli_lessons(first=f"cat {hostile_file}")
+def test_cli_renders_hostile_output_inert(echo_lessons, hostnet_bin, hostile_file) -> None:
+    echo_lessons(first=f"cat {hostile_file}")
     res = hostnet(hostnet_bin, "lesson", "1", "--auto")
     assert res.returncode == 1, res.stderr  # the output lacks "first": step 1 fails
     shown = res.stdout + res.stderr
@@ -134,14 +134,14 @@ def test_crlf_lines_are_not_redraws() -> None:
 
 @pytest.mark.parametrize("shape", ["lines", "one line"])
 def test_cli_bounds_10_mb_of_output(
-    cli_lessons, hostnet_bin, tmp_path: Path, shape: str, capsys
+    echo_lessons, hostnet_bin, tmp_path: Path, shape: str, capsys
 ) -> None:
     flood = write_flood(tmp_path / "flood.txt", one_line=shape == "one line")
-    cli_lessons(first=f"cat {flood}")
+    echo_lessons(first=f"cat {flood}")
     started = time.monotonic()
     res = hostnet(hostnet_bin, "lesson", "1", "--auto")
     took = time.monotonic() - started
-    cli_lessons(first="echo first")
+    echo_lessons(first="echo first")
     started = time.monotonic()
     baseline = hostnet(hostnet_bin, "lesson", "1", "--auto")
     base = time.monotonic() - started
