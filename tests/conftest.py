@@ -116,6 +116,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def require_netns_labs() -> None:
+    """What netns labs need: root, iproute2, nsenter, ssh-keygen, dockerd, sshd."""
+    from hostnet.engine.labs import netns
+
+    for tool in ("ip", "nsenter", "ssh-keygen", "dockerd"):
+        if shutil.which(tool) is None:
+            _unavailable(f"{tool} is not installed")
+    if not Path(netns.SSHD).exists():
+        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
+    if os.geteuid() != 0:
+        _unavailable("netns labs need root")
+
+
 @pytest.fixture
 def netns_labs(tmp_path: Path, docker_client: object, standin_image: str) -> Iterator[object]:
     """A factory of disposable lab hosts (network namespace + dockerd + sshd), all
@@ -124,13 +137,7 @@ def netns_labs(tmp_path: Path, docker_client: object, standin_image: str) -> Ite
 
     from hostnet.engine.labs import netns
 
-    for tool in ("ip", "nsenter", "ssh-keygen"):
-        if shutil.which(tool) is None:
-            _unavailable(f"{tool} is not installed")
-    if not Path(netns.SSHD).exists():
-        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
-    if os.geteuid() != 0:
-        _unavailable("netns labs need root")
+    require_netns_labs()
     made: list[str] = []
     base = tmp_path / "labs"
 

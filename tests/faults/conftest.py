@@ -27,7 +27,7 @@ import pytest
 
 from hostnet.engine.dockerapi import SocketDocker
 from hostnet.engine.errors import EnvironmentProblem
-from tests.conftest import STANDIN_IMAGE, _unavailable
+from tests.conftest import STANDIN_IMAGE, require_netns_labs
 
 CONTAINER_PREFIX = "hn_fault_"  # every container these tests make (on any engine)
 LAB_PREFIX = "ft"
@@ -326,13 +326,7 @@ def fault_labs(
     on its dockerd; afterwards every lab is down and nothing of it is left."""
     from hostnet.engine.labs import netns
 
-    for tool in ("ip", "nsenter", "ssh-keygen", "dockerd"):
-        if shutil.which(tool) is None:
-            _unavailable(f"{tool} is not installed")
-    if not Path(netns.SSHD).exists():
-        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
-    if os.geteuid() != 0:
-        _unavailable("netns labs need root")
+    require_netns_labs()
     base = tmp_path / "labs"
     made: list[tuple[object, LabEngine]] = []
 
