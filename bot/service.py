@@ -33,8 +33,8 @@ from hostnet.engine.errors import (
 from hostnet.engine.loader import find_lesson, load_all
 from hostnet.engine.model import Lesson
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.runner import PrerequisiteFailed, Runner
-from hostnet.engine.targets import CommandResult, Target
+from hostnet.engine.session import LessonSession, PrerequisiteFailed
+from hostnet.engine.targets import Target
 
 from . import blocks as ui
 from . import reports
@@ -305,9 +305,7 @@ class Service:
         lesson = self.lesson(s.lesson, s.lab)
         if served:
             self._post(s, ui.served(s.learner, s.lab))
-        runner = self._runner(s, lesson, self._target(s.lab))
-        runner.check_prerequisites()
-        runner.begin()
+        self._session_of(s, lesson, self._target(s.lab)).start()
         self._post(s, ui.concepts(lesson, s.lab))
         self._offer_step(s, 0, fresh=True)
 
@@ -316,16 +314,12 @@ class Service:
         assert s.lab is not None
         lesson = self.lesson(s.lesson, s.lab)
         index = s.step_index
-        step = lesson.steps[index]
         transcript = ui.Transcript()
-        runner = self._runner(s, lesson, self._target(s.lab), transcript)
-        if not runner.restore():
-            runner.begin()  # snapshots lost (database reset): start counting from now
-        runner.start_step(index)
-        output = runner.execute(step)
-        results = runner.verify(step, mode="auto", output=output)
-        passed = runner.finish_step(index, results, with_hints=False)
-        took = f" ({output.duration:.1f} s)"
+        session = self._session_of(s, lesson, self._target(s.lab), transcript)
+        session.resume()  # (snapshots lost, the database reset: counting starts now)
+        outcome = session.run_step(index)
+        passed = outcome.passed
+        took = f" ({outcome.command.duration:.1f} s)" if outcome.command else ""
         status = (
             f"✓ passed on *{ui.esc(s.lab)}*{took}"
             if passed
@@ -343,7 +337,7 @@ class Service:
     def _skip_job(self, session_id: int, message_ts: str) -> None:
         s = self._session(session_id)
         lesson = self.lesson(s.lesson, s.lab)
-        self._runner(s, lesson, _NoLab(s.lab or "none")).skip_step(s.step_index)
+        self._session_of(s, lesson).skip_step(s.step_index)
         s = self.store.update(s.id, skipped=s.skipped + 1)
         self._advance(s)
 
@@ -355,8 +349,7 @@ class Service:
             self.store.update(s.id, state="ready")
             return
         transcript = ui.Transcript()
-        runner = self._runner(s, lesson, _NoLab(s.lab or "none"), transcript)
-        correct = runner.answer_quiz(index, choice)
+        correct = self._session_of(s, lesson, emit=transcript).answer_quiz(index, choice).correct
         assert transcript.quiz is not None
         self._update(s, message_ts, ui.quiz_answered(lesson, transcript.quiz))
         s = self.store.update(s.id, quiz_correct=s.quiz_correct + int(correct))
@@ -443,7 +436,7 @@ class Service:
         transcript = ui.Transcript()
         try:
             lesson = self.lesson(s.lesson, lab)
-            self._runner(s, lesson, self._target(lab), transcript).cleanup()
+            self._session_of(s, lesson, self._target(lab), transcript).cleanup()
             note = ui.cleaned(lab, transcript.cleanup)
         except HostnetError as exc:
             log.warning("cleanup on %s failed: %s", lab, exc)
@@ -690,14 +683,14 @@ class Service:
             self._lessons[key] = find_lesson(lesson_id, values=values) if values else base
         return self._lessons[key]
 
-    def _runner(
+    def _session_of(
         self,
         s: Session,
         lesson: Lesson,
-        target: Target,
+        target: Target | None = None,
         emit: Callable[[Any], None] | None = None,
-    ) -> Runner:
-        return Runner(lesson, target, emit=emit, progress=self.progress, learner=s.learner)
+    ) -> LessonSession:
+        return LessonSession(lesson, target, emit=emit, progress=self.progress, learner=s.learner)
 
     def _target(self, lab: str) -> Target:
         """The lab's one connection, opened on first use and reused."""
@@ -761,22 +754,3 @@ class Service:
     def clean(self, message: Message) -> Message:
         """A reply as it may leave the bot (redacted)."""
         return self.slack.clean(message)
-
-
-class _NoLab:
-    """Stands in for a lab where none is needed (skip, knowledge check)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def run(self, command: str, *, timeout: float, on_output: Any = None) -> CommandResult:
-        raise TargetError(f"no lab is attached to this lesson any more ({self.name})")
-
-    def docker(self) -> Any:
-        raise TargetError(f"no lab is attached to this lesson any more ({self.name})")
-
-    def facts(self, kind: str, *args: str) -> Any:
-        raise TargetError(f"no lab is attached to this lesson any more ({self.name})")
-
-    def close(self) -> None:
-        pass

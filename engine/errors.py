@@ -18,21 +18,33 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad command line (Typer/Click's own code)
     LESSON_ERROR = 3  # a lesson file is invalid, or no such lesson
     ENVIRONMENT = 4  # Docker unreachable, prerequisite unmet, target unusable
+    INTERNAL = 70  # a bug in docker-hostnet (EX_SOFTWARE in sysexits.h)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
 class HostnetError(Exception):
-    """Base of every error that is the user's or the environment's, not a bug."""
+    """Base of every error that is the user's or the environment's, not a bug.
+
+    ``message`` (what went wrong) and ``hint`` (what to do) are fields: front
+    ends show them as they see fit and never parse them out of ``str(error)``,
+    which joins them for logs and the terminal.
+    """
 
     exit_code: ExitCode = ExitCode.ENVIRONMENT
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.hint = hint
 
     def __str__(self) -> str:
-        text = super().__str__()
-        return f"{text}\nhint: {self.hint}" if self.hint else text
+        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
+
+
+class UsageError(HostnetError):
+    """The command line asks for something that cannot be done as asked."""
+
+    exit_code = ExitCode.USAGE
 
 
 class LessonError(HostnetError):

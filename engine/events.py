@@ -1,4 +1,4 @@
-"""What the runner tells front ends, as plain frozen data.
+"""What a lesson session tells front ends, as plain frozen data.
 
 The terminal renderer, the JSON-lines output and the Slack bot all consume
 the same stream; ``to_dict`` gives the JSON form (``{"event": "...", ...}``).
@@ -72,6 +72,16 @@ class StepFinished(Event):
     passed: bool
     hints: tuple[str, ...] = ()
     skipped: bool = False
+
+
+@dataclass(frozen=True)
+class StepReplayed(Event):
+    """A step done in an earlier session, run again quietly to rebuild its state."""
+
+    step: str
+    index: int  # 1-based
+    title: str
+    passed: bool
 
 
 @dataclass(frozen=True)

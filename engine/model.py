@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .checks import MODES, REGISTRY, Check, Mode, Question
+from .snapshots import Baseline
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -73,6 +74,10 @@ class Step(_Model):
         """What to ask a learner who ran the command in their own terminal."""
         return [c.question for c in self.checks if isinstance(c, Question)]
 
+    def baselines(self) -> list[Baseline]:
+        """What this step's checks compare against, taken at the lesson's or the step's start."""
+        return [b for check in self.checks for b in check.baselines()]
+
 
 class QuizQuestion(_Model):
     """A knowledge check at the end of a lesson, drawn from what it showed."""
@@ -121,6 +126,9 @@ class Lesson(_Model):
                 raise ValueError(f"duplicate step id {step.id!r}")
             seen.add(step.id)
         return self
+
+    def baselines(self) -> list[Baseline]:
+        return [b for step in self.steps for b in step.baselines()]
 
     def step(self, ref: str) -> Step:
         """A step by id or 1-based number."""

@@ -79,7 +79,7 @@ def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> in
                 f"[bold red]internal error:[/] {escape(repr(exc))}\n"
                 "This is a bug in docker-hostnet; run again with --debug for the traceback."
             )
-        return 70  # EX_SOFTWARE
+        return ExitCode.INTERNAL
 
 
 class _interrupt_on_plugin_socket_eof:

@@ -1,7 +1,7 @@
 """The interactive lesson: the learner types each command in their own terminal
 and comes back to have it checked, or lets the tool run it.
 
-Terminal I/O only; every verdict comes from the engine's runner.
+Terminal I/O only; every verdict comes from the engine's lesson session.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from hostnet.engine.model import Lesson
-from hostnet.engine.runner import Runner
-
-from .render import TerminalRenderer
+from hostnet.engine.session import LessonSession
 
 ReadLine = Callable[[str], str]
 KEYS = "[c]heck  [r]un it for me  [h]int  [s]kip  [q]uit"
@@ -25,37 +23,35 @@ class Quit(Exception):
 
 
 class Walkthrough:
+    """``session`` must emit to a renderer of this console (explanations shown,
+    hints left to the ``h`` key)."""
+
     def __init__(
-        self, runner: Runner, console: Console, *, read_line: ReadLine = input, prog: str
+        self, session: LessonSession, console: Console, *, read_line: ReadLine = input, prog: str
     ) -> None:
-        self.runner = runner
-        self.lesson: Lesson = runner.lesson
+        self.session = session
+        self.lesson: Lesson = session.lesson
         self.console = console
         self.read_line = read_line
         self.prog = prog
-        self.renderer = TerminalRenderer(console, show_explanations=True)
-        runner.emit = self.renderer
 
     def run(self, *, start: int = 0) -> bool:
         """Walk the lesson from step ``start`` (earlier steps are replayed first)."""
         self._introduce()
-        with self.runner.session() as tally:
+        with self.session.attempt():
             try:
                 if start:
                     self._replay(start)
-                    tally.passed += start
                 for index in range(start, len(self.lesson.steps)):
-                    if self._step(index) == "passed":
-                        tally.passed += 1
+                    self._step(index)
                 if self.lesson.quiz:
                     self._quiz()
             except Quit:
-                tally.stopped = True
-        if tally.stopped:
-            self.console.print(
-                f"Progress saved. `{self.prog} lesson {self.lesson.number}` offers to resume."
-            )
-        return tally.ok
+                self.session.stop()
+                self.console.print(
+                    f"Progress saved. `{self.prog} lesson {self.lesson.number}` offers to resume."
+                )
+        return self.session.ok
 
     def resume_point(self, saved: dict[str, str]) -> int:
         """Offer to continue after the last step done; 0 when starting afresh."""
@@ -86,25 +82,15 @@ class Walkthrough:
                 )
 
     def _replay(self, start: int) -> None:
-        """Run the steps done last time again, quietly, to rebuild their state."""
+        """Run the steps done last time again, quietly, to rebuild their state
+        (the renderer shows one line per step)."""
         self.console.print(f"\nReplaying steps 1-{start} …")
-        self.runner.emit = lambda event: None
-        try:
-            for index in range(start):
-                if not self.runner.run_step(index):
-                    step = self.lesson.steps[index]
-                    self.console.print(
-                        f"[red]✗ step {index + 1} ({escape(step.title)}) did not pass on replay;"
-                        " continuing from there.[/]"
-                    )
-                    raise Quit
-                self.console.print(f"  [green]✓[/] {escape(self.lesson.steps[index].title)}")
-        finally:
-            self.runner.emit = self.renderer
+        if self.session.replay(start) < start:
+            raise Quit
 
-    def _step(self, index: int) -> str:
+    def _step(self, index: int) -> None:
         step = self.lesson.steps[index]
-        self.runner.start_step(index)
+        self.session.begin_step(index)
         self.console.print(
             "  Run the command in your own terminal, then come back and check it,"
             " or let me run it for you."
@@ -114,9 +100,9 @@ class Walkthrough:
             choice = self._ask(f"  {KEYS} > ").strip().lower()[:1]
             if choice == "c":
                 answers = {q: self._ask(f"  {q} > ") for q in step.questions()}
-                results = self.runner.verify(step, mode="manual", answers=answers)
+                outcome = self.session.check_step(index, answers)
             elif choice == "r":
-                results = self.runner.verify(step, mode="auto", output=self.runner.execute(step))
+                outcome = self.session.run_step(index)
             elif choice == "h":
                 if hints_shown < len(step.hints):
                     hint = step.hints[hints_shown]
@@ -128,17 +114,17 @@ class Walkthrough:
                     self.console.print("  No more hints: press r and I will run it for you.")
                 continue
             elif choice == "s":
-                self.runner.skip_step(index)
+                self.session.skip_step(index)
                 self.console.print("  Skipped.")
-                return "skipped"
+                return
             elif choice == "q":
                 raise Quit
             else:
                 self.console.print(f"  Please type one of: {escape(KEYS)}")
                 continue
-            if self.runner.finish_step(index, results, with_hints=False):
+            if outcome.passed:
                 self.console.print("  [bold green]✓ Step done.[/]")
-                return "passed"
+                return
             self.console.print(
                 "  Not yet. Fix what the ✗ lines say and check again, press h for a hint,"
                 " or r to let me run it."
@@ -157,7 +143,7 @@ class Walkthrough:
                 if raw.lower() == "q":
                     raise Quit
                 self.console.print(f"  Please type a number from 1 to {len(question.choices)}.")
-            self.runner.answer_quiz(index, int(raw))
+            self.session.answer_quiz(index, int(raw))
 
     def _ask(self, prompt: str) -> str:
         try:

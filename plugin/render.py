@@ -58,11 +58,17 @@ class TerminalRenderer:
     """Human output: each step, its command, the output as it streams, ✓/✗ per check."""
 
     def __init__(
-        self, console: Console, *, show_output: bool = True, show_explanations: bool = False
+        self,
+        console: Console,
+        *,
+        show_output: bool = True,
+        show_explanations: bool = False,
+        show_hints: bool = True,
     ) -> None:
         self.console = console
         self.show_output = show_output
         self.show_explanations = show_explanations
+        self.show_hints = show_hints  # False: the learner asks for them one by one
         self._pending: dict[str, str] = {}
         self._cleaned = True  # until a CleanupFinished says otherwise
         self._pending_dropped: dict[str, int] = {}  # characters cut from an endless line
@@ -175,8 +181,18 @@ class TerminalRenderer:
                 markup=True,
             )
 
+    def _step_replayed(self, e: ev.StepReplayed) -> None:
+        if e.passed:
+            self._print(f"  [green]✓[/] {escape(plain(e.title))}", markup=True)
+        else:
+            self._print(
+                f"[red]✗ step {e.index} ({escape(plain(e.title))}) did not pass when replayed;"
+                " the lesson stops here.[/]",
+                markup=True,
+            )
+
     def _step_finished(self, e: ev.StepFinished) -> None:
-        if not e.passed and e.hints:
+        if self.show_hints and not e.passed and e.hints:
             self.console.print("  [yellow]Hints:[/]")
             for hint in e.hints:
                 self._print(f"    • {plain(hint)}", style="yellow")

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hostnet.engine.checks import Question
 from hostnet.engine.loader import lesson_files, load_lesson
-from hostnet.engine.model import Step
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
 from hostnet.engine.targets import LocalTarget, Target
 from tests.conftest import offline_values
@@ -50,42 +48,32 @@ def test_each_step_fails_before_and_passes_after(
     else:  # a netns lab over SSH, once the lab issue landed
         lab = request.getfixturevalue("netns_labs")()
         target = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
-    runner = Runner(lesson, target, progress=ProgressStore(tmp_path / "p.sqlite"))
-    runner.check_prerequisites()
+    session = LessonSession(lesson, target, progress=ProgressStore(tmp_path / "p.sqlite"))
     try:
-        runner.begin()
+        session.start()
         for index, step in enumerate(lesson.steps):
-            runner.start_step(index)
-            before = runner.verify(step, mode=mode, settle=False)  # type: ignore[arg-type]
+            session.begin_step(index)
+            before = session.judge(index, mode, settle=False)  # type: ignore[arg-type]
             assert not all(r.ok for r in before), (
                 f"{mode}: step {step.id!r} of {path.name} passes before its command ran: "
                 + "; ".join(f"{r.description} ({r.observed})" for r in before)
             )
             if mode == "auto":
-                after = runner.verify(step, mode="auto", output=runner.execute(step))
+                after = session.run_step(index).results
             else:
                 target.run(step.command, timeout=step.timeout)  # the learner's own terminal
                 wrong = {q: "-1" for q in step.questions()}
                 if wrong:
-                    rejected = runner.verify(step, mode="manual", answers=wrong)
+                    rejected = session.judge(index, "manual", answers=wrong)
                     assert not all(r.ok for r in rejected), (
                         f"step {step.id!r} accepts wrong answers"
                     )
-                after = runner.verify(step, mode="manual", answers=_right_answers(runner, step))
+                right = {q: min(a, default="") for q, a in session.right_answers(index).items()}
+                after = session.check_step(index, right).results
             failed = [r for r in after if not r.ok]
             assert not failed, (
                 f"{mode}: step {step.id!r} of {path.name} fails after its command: {_failures(failed)}"
             )
     finally:
-        runner.cleanup()
+        session.cleanup()
         target.close()
-
-
-def _right_answers(runner: Runner, step: Step) -> dict[str, str]:
-    """What a learner who read the output correctly would answer."""
-    ctx = runner.context()
-    return {
-        check.question: min(check.right_answers(ctx), default="")
-        for check in step.checks
-        if isinstance(check, Question)
-    }

@@ -17,10 +17,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from ..snapshots import Baseline
 from .base import Check, CheckContext, CheckResult, Int, Mode
-from .interfaces import snapshot_key
 
 Fact = Literal["interface_count", "interfaces_added", "port_owner_pid"]
+_AT_LESSON_START = Baseline("interfaces", "lesson")
 
 
 def _normal(text: str) -> str:
@@ -70,11 +71,14 @@ class AnswerCheck(Question):
             raise ValueError("`port` is required with fact port_owner_pid, and only with it")
         return self
 
+    def baselines(self) -> tuple[Baseline, ...]:
+        return (_AT_LESSON_START,) if self.fact == "interfaces_added" else ()
+
     def right_answers(self, ctx: CheckContext) -> set[str]:
         if self.fact == "interface_count":
             return {str(len(ctx.target.facts("interfaces")))}
         if self.fact == "interfaces_added":
-            before = {i["name"] for i in ctx.snapshots.get(snapshot_key("lesson"), [])}
+            before = {i["name"] for i in ctx.snapshots.get(_AT_LESSON_START) or []}
             now = {i["name"] for i in ctx.target.facts("interfaces")}
             return {str(len(now - before))}
         listeners = ctx.target.facts("listeners", str(self.port))

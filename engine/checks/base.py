@@ -11,10 +11,11 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from ..snapshots import Baseline, Snapshots
 from ..targets import CommandResult, Target
 
 VAR_PATTERN = r"^@\{[a-z_][a-z0-9_]*\}$"
@@ -53,7 +54,7 @@ class CheckContext:
     target: Target
     step_started: float  # wall-clock time (epoch seconds) the step began
     output: CommandResult | None = None  # the step's own command, when the tool ran it
-    snapshots: dict[str, Any] = field(default_factory=dict)
+    snapshots: Snapshots = field(default_factory=Snapshots.empty)
     answers: Mapping[str, str] = field(default_factory=dict)  # question → the learner's answer
 
 
@@ -71,6 +72,10 @@ class Check(BaseModel, ABC):
 
     modes: ClassVar[frozenset[Mode]] = MODES
     """The modes this kind can judge: output checks need ``auto``, questions ``manual``."""
+
+    def baselines(self) -> tuple[Baseline, ...]:
+        """State this check compares against, read at the lesson's or the step's start."""
+        return ()
 
     @abstractmethod
     def describe(self) -> str:

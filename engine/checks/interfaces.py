@@ -6,13 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ..snapshots import Baseline
 from .base import Check, CheckContext, CheckResult, Int
-
-SNAPSHOT = "interfaces"
-
-
-def snapshot_key(since: str) -> str:
-    return f"{SNAPSHOT}@{since}"
 
 
 class InterfacesCheck(Check):
@@ -34,6 +29,9 @@ class InterfacesCheck(Check):
 
     settle_seconds = 3.0
 
+    def baselines(self) -> tuple[Baseline, ...]:
+        return (Baseline("interfaces", self.since),)
+
     def describe(self) -> str:
         base = "the lesson began" if self.since == "lesson" else "the step began"
         if self.added == 0 and self.removed == 0:
@@ -42,9 +40,9 @@ class InterfacesCheck(Check):
         return f"{self.added}{kind} interface(s) added since {base}"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        before: list[dict[str, Any]] | None = ctx.snapshots.get(snapshot_key(self.since))
+        before: list[dict[str, Any]] | None = ctx.snapshots.get(Baseline("interfaces", self.since))
         if before is None:
-            return self.result(False, self._expected(), "no snapshot was taken (runner bug)")
+            return self.result(False, self._expected(), "no snapshot was taken (engine bug)")
         now: list[dict[str, Any]] = ctx.target.facts("interfaces")
         old_names = {i["name"] for i in before}
         new_names = {i["name"] for i in now}

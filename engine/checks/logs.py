@@ -26,7 +26,7 @@ class LogsCheck(Check, TextMatch):
         return f"the log of {self.container} {self.text_expectation()} since the {self.since} began"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        since = ctx.step_started if self.since == "step" else ctx.snapshots["lesson_started"]
+        since = ctx.step_started if self.since == "step" else ctx.snapshots.lesson_started
         text = ctx.target.docker().container_logs(self.container, since=float(since))
         if text is None:
             return self.result(False, self.text_expectation(), f"no container {self.container}")

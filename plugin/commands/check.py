@@ -11,7 +11,7 @@ import typer
 from hostnet.engine.errors import ExitCode, LessonError
 from hostnet.engine.model import Lesson
 from hostnet.engine.progress import StepProgress
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 
 from ..context import (
     LEARNER,
@@ -64,21 +64,24 @@ def register(app: typer.Typer) -> None:
             answers[question] = typer.prompt(question, default="", show_default=False)
         target = make_target(lab, target_url)
         try:
-            emit = (lambda event: None) if as_json else TerminalRenderer(out)
-            runner = Runner(lesson, target, emit=emit, progress=progress, learner=LEARNER)
-            if not runner.restore():
-                runner.begin(since=0.0)  # done entirely by hand: judge the system as it is
-            runner.start_step(index, announce=False)
+            session = LessonSession(
+                lesson,
+                target,
+                emit=None if as_json else TerminalRenderer(out),
+                progress=progress,
+                learner=LEARNER,
+            )
+            session.resume(since=0.0)  # done entirely by hand: every log line counts
             if not as_json:
                 out.print(f"[bold]Lesson {lesson.number}, step {index + 1}: {step.title}[/]")
-            results = runner.verify(step, mode="manual", answers=answers)
-            passed = runner.finish_step(index, results)
+            outcome = session.check_step(index, answers)
         finally:
             target.close()
         if as_json:
-            verdict = {"lesson": lesson.id, "step": step.id, "passed": passed}
-            out.print_json(json.dumps({**verdict, "checks": [asdict(r) for r in results]}))
-        if not passed:
+            verdict = {"lesson": lesson.id, "step": step.id, "passed": outcome.passed}
+            checks = [asdict(r) for r in outcome.results]
+            out.print_json(json.dumps({**verdict, "checks": checks}))
+        if not outcome.passed:
             raise typer.Exit(ExitCode.CHECK_FAILED)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hostnet.engine.errors import ExitCode
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 
 from ..context import (
     LEARNER,
@@ -53,11 +53,16 @@ def register(app: typer.Typer) -> None:
         try:
             if auto or json_lines:
                 renderer = JsonRenderer(sys.stdout) if json_lines else TerminalRenderer(out)
-                runner = Runner(chosen, target, emit=renderer, progress=progress, learner=LEARNER)
-                passed = runner.run()
+                session = LessonSession(
+                    chosen, target, emit=renderer, progress=progress, learner=LEARNER
+                )
+                passed = session.run_all()
             else:
-                runner = Runner(chosen, target, progress=progress, learner=LEARNER)
-                walk = Walkthrough(runner, out, prog=state.prog)
+                shown = TerminalRenderer(out, show_explanations=True, show_hints=False)
+                session = LessonSession(
+                    chosen, target, emit=shown, progress=progress, learner=LEARNER
+                )
+                walk = Walkthrough(session, out, prog=state.prog)
                 saved = {k: v.status for k, v in progress.lesson(LEARNER, chosen.id).items()}
                 passed = walk.run(start=walk.resume_point(saved))
         finally:

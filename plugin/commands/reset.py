@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from hostnet.engine.errors import HostnetError
+from hostnet.engine.errors import UsageError
 from hostnet.engine.loader import find_lesson, load_all
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 
 from ..context import LEARNER, LabOption, TargetOption, make_target, out, store
 
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         names = ", ".join(str(lesson.number) for lesson in lessons)
         if not yes:
             if not sys.stdin.isatty():
-                raise HostnetError(
+                raise UsageError(
                     "reset needs confirmation", hint="pass --yes to reset without asking"
                 )
             typer.confirm(
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         target = make_target(lab, target_url)
         try:
             for lesson in lessons:
-                results = Runner(lesson, target).cleanup()
+                results = LessonSession(lesson, target).cleanup()
                 failed = [r for r in results if not r.ok]
                 progress.reset(LEARNER, lesson.id)
                 note = f"; cleanup failed: {failed[0].command}" if failed else ""

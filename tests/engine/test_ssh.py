@@ -17,7 +17,7 @@ from hostnet.engine import events as ev
 from hostnet.engine import hostprobe
 from hostnet.engine.errors import TargetError
 from hostnet.engine.loader import find_lesson
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
 from tests.conftest import _unavailable
 
@@ -48,7 +48,7 @@ def test_lesson_1_runs_on_the_lab_and_leaves_the_host_untouched(
     target = open_lab(lab)
     try:
         lesson = find_lesson("1", values={"image": standin_image})
-        assert Runner(lesson, target, emit=watch).run()
+        assert LessonSession(lesson, target, emit=watch).run_all()
     finally:
         target.close()
     assert seen == ["run", "curl", "interfaces", "netstat", "stop"]
@@ -63,7 +63,7 @@ def test_two_labs_run_lesson_1_at_once(netns_labs, standin_image: str) -> None: 
         target = open_lab(lab)
         try:
             lesson = find_lesson("1", values={"image": standin_image})
-            results[lab.name] = Runner(lesson, target).run()
+            results[lab.name] = LessonSession(lesson, target).run_all()
         finally:
             target.close()
 
@@ -181,7 +181,7 @@ def test_sshd_killed_mid_step_is_an_error_and_nothing_hangs(
 
     started = time.monotonic()
     with pytest.raises(TargetError) as info:
-        Runner(lesson, target, emit=kill_sshd_when_sleeping).run()
+        LessonSession(lesson, target, emit=kill_sshd_when_sleeping).run_all()
     target.close()
     assert f"lab {lab.name}: lost the SSH connection while running `sleep 60`" in str(info.value)
     assert time.monotonic() - started < 30

@@ -21,7 +21,7 @@ import pytest
 from hostnet.engine import events as ev
 from hostnet.engine.loader import find_lesson
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
 from tests.faults.conftest import (
     assert_clean_error,
@@ -212,14 +212,13 @@ def test_lab_engine_restarted_between_steps(
     target = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
     seen: list[ev.Event] = []
     try:
-        runner = Runner(lesson, target, emit=seen.append, progress=progress)
-        with runner.session() as tally:
-            assert runner.run_step(0)
-            tally.passed += 1
+        session = LessonSession(lesson, target, emit=seen.append, progress=progress)
+        with session.attempt():
+            assert session.run_step(0).passed
             engine.stop(signal.SIGTERM)
             engine.start()
             started = time.monotonic()
-            assert not runner.run_step(1)
+            assert not session.run_step(1).passed
             timings(
                 "lab dockerd restarted between steps → next step judged", time.monotonic() - started
             )
@@ -227,7 +226,7 @@ def test_lab_engine_restarted_between_steps(
         assert failed and failed[0].kind == "output"  # curl reached nothing
         assert any(r.kind == "logs" and r.observed == "no container my_nginx" for r in failed)
         # The same connection still works: the whole lesson passes on the lab again.
-        assert Runner(lesson, target, progress=progress).run()
+        assert LessonSession(lesson, target, progress=progress).run_all()
     finally:
         target.close()
     saved = progress.lesson("local", "host-network")

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hostnet.engine.errors import ExitCode
 from hostnet.engine.events import CommandFinished
 from hostnet.engine.loader import find_lesson, load_lesson
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import CommandResult, LocalTarget
 from tests.bot.conftest import ALICE, BotHarness
 from tests.hostile.conftest import hostnet
@@ -151,7 +151,7 @@ def test_var_values_are_quoted_in_every_command(tmp_path: Path, value: str, atta
         if isinstance(event, CommandFinished):
             outputs.append(event.result.stdout)
 
-    assert Runner(lesson, target, emit=emit).run()
+    assert LessonSession(lesson, target, emit=emit).run_all()
     quoted = shlex.quote(value)
     assert target.commands == [
         f"printf '%s\\n' {quoted}",

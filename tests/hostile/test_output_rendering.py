@@ -27,7 +27,7 @@ from hostnet.bot import blocks as ui
 from hostnet.bot.redact import clip, redact
 from hostnet.engine import events as ev
 from hostnet.engine.loader import load_lesson
-from hostnet.engine.runner import Runner
+from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import CommandResult, LocalTarget
 from hostnet.plugin.render import HEAD_LINES, LINE_CHARS, TAIL_LINES, TerminalRenderer
 from tests.bot.conftest import ALICE, BotHarness
@@ -175,7 +175,7 @@ def test_engine_memory_for_10_mb_of_output(tmp_path: Path, shape: str, capsys) -
     tracemalloc.start()
     try:
         started = time.monotonic()
-        Runner(lesson, LocalTarget(), emit=TerminalRenderer(Console(file=buffer))).run()
+        LessonSession(lesson, LocalTarget(), emit=TerminalRenderer(Console(file=buffer))).run_all()
         took = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:

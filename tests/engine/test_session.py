@@ -1,4 +1,4 @@
-"""The runner on a real engine: events, progress, timeouts and cleanup that always runs."""
+"""A lesson session on a real engine: events, progress, timeouts and cleanup that always runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hostnet.engine import events as ev
 from hostnet.engine.loader import load_lesson
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.runner import PrerequisiteFailed, Runner
+from hostnet.engine.session import LessonSession, PrerequisiteFailed
 from hostnet.engine.targets import LocalTarget
 
 pytestmark = pytest.mark.docker
@@ -61,7 +61,7 @@ def lesson(tmp_path: Path, image: str, second: str = "echo hello"):  # type: ign
 def run(lesson, tmp_path: Path) -> tuple[bool, list[ev.Event], ProgressStore]:  # type: ignore[no-untyped-def]
     seen: list[ev.Event] = []
     store = ProgressStore(tmp_path / "progress.sqlite")
-    passed = Runner(lesson, LocalTarget(), emit=seen.append, progress=store).run()
+    passed = LessonSession(lesson, LocalTarget(), emit=seen.append, progress=store).run_all()
     return passed, seen, store
 
 
