@@ -419,7 +419,7 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
         result.errors = [lr.error for lr in learners if lr.error]
         result.posts = len(fake.of("chat.postMessage"))
         result.lab_seconds = sum(seconds for _, seconds in targets.durations)
-        leases = harness.bot.service.store.leases()
+        leases = harness.bot.store.leases()
         if leases:
             result.errors.append(f"labs still leased after the round: {[le.lab for le in leases]}")
     finally:

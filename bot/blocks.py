@@ -1,8 +1,8 @@
-"""Engine events and lesson data as Block Kit: how the bot's messages look.
+"""Block Kit building blocks: escaped text, sections, buttons, preformatted output.
 
-Pure functions returning ``(fallback text, blocks)``; nothing here talks to
-Slack or decides what passed. :class:`Transcript` collects the runner's events
-for one step, as the terminal renderer does in ``plugin/render.py``.
+Pure functions; nothing here talks to Slack or decides what passed. The
+messages are built from these in ``messages.py`` (a lesson's thread) and
+``replies.py`` (answers to ``/hostnet`` commands).
 
 Slack's limits kept here: a section's text ≤ 3,000 characters, ≤ 50 blocks per
 message, a button's text ≤ 75 characters. Command output goes into
@@ -11,16 +11,9 @@ message, a button's text ≤ 75 characters. Command output goes into
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from hostnet.engine import events as ev
-from hostnet.engine.checks import CheckResult
-from hostnet.engine.model import Lesson
-from hostnet.engine.targets import CommandResult
-
-from .redact import clip, redact
+from .redact import redact
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
@@ -44,7 +37,7 @@ def esc(text: str) -> str:
     return redact(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """Redacted and at most ``limit`` characters, as Slack will get it.
 
     ``slack.py`` redacts every text again; a redaction marker cut in half here
@@ -62,11 +55,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_MAX)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_MAX)}}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, SECTION_MAX)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_MAX)}]}
 
 
 def preformatted(text: str) -> Block:
@@ -75,7 +68,7 @@ def preformatted(text: str) -> Block:
         "elements": [
             {
                 "type": "rich_text_preformatted",
-                "elements": [{"type": "text", "text": _cut(text, SECTION_MAX) or " "}],
+                "elements": [{"type": "text", "text": cut(text, SECTION_MAX) or " "}],
             }
         ],
     }
@@ -84,7 +77,7 @@ def preformatted(text: str) -> Block:
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     data: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _cut(text, BUTTON_MAX), "emoji": True},
+        "text": {"type": "plain_text", "text": cut(text, BUTTON_MAX), "emoji": True},
         "action_id": action_id,
         "value": value,
     }
@@ -93,7 +86,7 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     return data
 
 
-def _bounded(blocks: list[Block]) -> list[Block]:
+def bounded(blocks: list[Block]) -> list[Block]:
     if len(blocks) <= BLOCKS_MAX:
         return blocks
     return [*blocks[: BLOCKS_MAX - 1], context(f"… {len(blocks) - BLOCKS_MAX + 1} more")]
@@ -114,300 +107,9 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
-# -- one step's events --------------------------------------------------------------------
-
-
-@dataclass
-class Transcript:
-    """What the runner said while one step ran (or the lesson was set up / cleaned)."""
-
-    chunks: list[str] = field(default_factory=list)
-    result: CommandResult | None = None
-    checks: list[CheckResult] = field(default_factory=list)
-    passed: bool | None = None
-    prerequisites: tuple[CheckResult, ...] = ()
-    cleanup: ev.CleanupFinished | None = None
-    quiz: ev.QuizAnswered | None = None
-
-    def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.Output):
-            self.chunks.append(event.text)
-        elif isinstance(event, ev.CommandFinished):
-            self.result = event.result
-        elif isinstance(event, ev.CheckEvaluated):
-            self.checks.append(event.result)
-        elif isinstance(event, ev.StepFinished):
-            self.passed = event.passed
-        elif isinstance(event, ev.PrerequisitesChecked):
-            self.prerequisites = event.results
-        elif isinstance(event, ev.CleanupFinished):
-            self.cleanup = event
-        elif isinstance(event, ev.QuizAnswered):
-            self.quiz = event
-
-    @property
-    def output(self) -> str:
-        """stdout and stderr interleaved as they arrived, as in a terminal."""
-        if self.chunks:
-            return "".join(self.chunks)
-        return self.result.output if self.result else ""
-
-
-# -- messages -------------------------------------------------------------------------------
-
-
-def intro(lesson: Lesson, learner: str) -> Message:
-    text = f"Lesson {lesson.number}: {lesson.title}"
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(text, 150)}},
-        section(esc(lesson.summary.strip())),
-        context(
-            f"{mention(learner)} is taking this lesson · {len(lesson.steps)} steps · "
-            f"about {lesson.duration_minutes} min · it runs in this thread"
-        ),
-    ]
-    return text, blocks
-
-
-def queued(learner: str, position: int, labs: int) -> Message:
-    text = (
-        f"{mention(learner)} all {labs} lab{'s are' if labs != 1 else ' is'} in use; "
-        f"you are number {position} in the queue. I will tell you here as soon as a lab "
-        "is yours. (`/hostnet stop` leaves the queue.)"
-    )
-    return text, [section(text)]
-
-
-def served(learner: str, lab: str) -> Message:
-    text = f"{mention(learner)} *{esc(lab)}* is yours now. Getting it ready…"
-    return text, [section(text)]
-
-
-def concepts(lesson: Lesson, lab: str) -> Message:
-    text = f"Key points of lesson {lesson.number}"
-    blocks = [section(f"*{text}*")]
-    for concept in lesson.concepts:
-        blocks.append(section(f"• *{esc(concept.title)}*: {esc(concept.text.strip())}"))
-    blocks.append(
-        context(
-            f"Your lab is *{esc(lab)}*: each step's command runs there when you click "
-            "*Run on my lab*, then I verify the result on the lab itself."
-        )
-    )
-    return text, _bounded(blocks)
-
-
-def _step_head(lesson: Lesson, index: int, note: str | None) -> list[Block]:
-    step = lesson.steps[index]
-    title = f"Step {index + 1} of {len(lesson.steps)}: {step.title}"
-    blocks = []
-    if note:
-        blocks.append(context(note))
-    blocks += [
-        section(f"*{esc(title)}*\n{esc(step.explanation.strip())}"),
-        preformatted(f"$ {step.command}"),
-    ]
-    return blocks
-
-
-def step(
-    lesson: Lesson, index: int, session_id: int, turn: int, lab: str, *, note: str | None = None
-) -> Message:
-    """A step with its live buttons (``value`` = ``session:turn``)."""
-    s = lesson.steps[index]
-    value = f"{session_id}:{turn}"
-    retry = note is not None
-    blocks = [
-        *_step_head(lesson, index, note),
-        {
-            "type": "actions",
-            "block_id": f"step-{session_id}-{turn}",
-            "elements": [
-                button("Run again on my lab" if retry else "Run on my lab", RUN, value, "primary"),
-                button("Hint", HINT, value),
-                button("Skip", SKIP, value),
-            ],
-        },
-        context(f"Runs on *{esc(lab)}* · time limit {s.timeout:g} s"),
-    ]
-    return f"Step {index + 1}: {s.title}", blocks
-
-
-def step_status(lesson: Lesson, index: int, status: str, *, note: str | None = None) -> Message:
-    """The step message once its buttons are spent: running, passed, failed, skipped."""
-    s = lesson.steps[index]
-    blocks = [*_step_head(lesson, index, note), context(status)]
-    return f"Step {index + 1}: {s.title}: {status}", blocks
-
-
-def check_text(result: CheckResult) -> str:
-    mark = "✓" if result.ok else "✗"
-    lines = [f"{mark} {esc(result.description)}"]
-    if not result.ok:
-        lines += _quoted("expected", result.expected)
-        lines += _quoted("observed", result.observed)
-        if result.hint:
-            lines += _quoted("hint", result.hint)
-    if result.note:
-        lines += _quoted("note", result.note)
-    return "\n".join(lines)
-
-
-def _quoted(label: str, text: str) -> list[str]:
-    body = clip(text, max_lines=12, max_chars=900).splitlines() or [""]
-    return [f">*{label}:* {esc(body[0])}", *(f">{esc(line)}" for line in body[1:])]
-
-
-def result(lesson: Lesson, index: int, lab: str, transcript: Transcript) -> Message:
-    step_ = lesson.steps[index]
-    passed = bool(transcript.passed)
-    took = f" · {transcript.result.duration:.1f} s" if transcript.result else ""
-    head = (
-        f"✓ *Step {index + 1} passed* on {esc(lab)}{took}"
-        if passed
-        else f"✗ *Step {index + 1} failed* on {esc(lab)}{took}"
-    )
-    exit_note = ""
-    if transcript.result is not None and not transcript.result.ok:
-        exit_note = (
-            "\n(timed out: killed)"
-            if transcript.result.timed_out
-            else f"\n(exit code {transcript.result.exit_code})"
-        )
-    output = clip(f"$ {step_.command}\n{transcript.output}") + exit_note
-    blocks = [section(head), preformatted(output)]
-    blocks += [section(check_text(check)) for check in transcript.checks]
-    if not passed:
-        blocks.append(
-            context(
-                "Not yet: fix what the ✗ lines say, then *Run again*; *Hint* gives one hint "
-                "at a time."
-            )
-        )
-    word = "passed" if passed else "failed"
-    return f"Step {index + 1} {word} on {lab}", _bounded(blocks)
-
-
-def hint(number: int, total: int, text: str | None) -> Message:
-    if text is None:
-        message = "No more hints for this step: click *Run on my lab* and read the ✗ lines."
-    else:
-        message = f"💡 *Hint {number} of {total}:* {esc(text)}"
-    return message, [section(message)]
-
-
-def quiz_question(lesson: Lesson, index: int, session_id: int, turn: int) -> Message:
-    q = lesson.quiz[index]
-    title = f"Knowledge check {index + 1} of {len(lesson.quiz)}"
-    choices = "\n".join(f"{n}. {esc(c)}" for n, c in enumerate(q.choices, start=1))
-    buttons = [
-        button(f"{n}. {c}", f"{QUIZ}.{n}", f"{session_id}:{turn}:{n}")
-        for n, c in enumerate(q.choices, start=1)
-    ]
-    blocks = [
-        section(f"*{title}*\n{esc(q.question)}\n{choices}"),
-        {"type": "actions", "block_id": f"quiz-{session_id}-{turn}", "elements": buttons[:25]},
-    ]
-    return f"{title}: {q.question}", blocks
-
-
-def quiz_answered(lesson: Lesson, answer: ev.QuizAnswered) -> Message:
-    q = lesson.quiz[answer.index - 1]
-    title = f"Knowledge check {answer.index} of {len(lesson.quiz)}"
-    picked = q.choices[answer.choice - 1]
-    if answer.correct:
-        verdict = f"✓ *{answer.choice}. {esc(picked)}*: right."
-    else:
-        right = q.choices[answer.right_choice - 1]
-        verdict = (
-            f"✗ You chose {answer.choice}. {esc(picked)}\n"
-            f"The answer is *{answer.right_choice}. {esc(right)}*: {esc(answer.explanation)}"
-        )
-    blocks = [section(f"*{title}*\n{esc(q.question)}"), section(verdict)]
-    return f"{title}: {'right' if answer.correct else 'not quite'}", blocks
-
-
-def cleaned(lab: str, cleanup: ev.CleanupFinished | None) -> str:
-    if cleanup is not None and not cleanup.ok:
-        failed = [r.command for r in cleanup.results if not r.ok]
-        return f"Cleanup on {esc(lab)} did not fully succeed (`{esc(failed[0])}`); the lab was given back."
-    return f"What the lesson started on {esc(lab)} was removed, and the lab was given back."
-
-
-def summary(
-    lesson: Lesson,
-    *,
-    passed: int,
-    skipped: int,
-    quiz_correct: int,
-    elapsed: float,
-    lab_note: str,
-) -> Message:
-    total = len(lesson.steps)
-    mark = "🎓" if passed == total else "🏁"
-    lines = [
-        f"{mark} *Lesson {lesson.number} done: {esc(lesson.title)}*",
-        f"Steps verified: {passed} of {total}" + (f" ({skipped} skipped)" if skipped else ""),
-    ]
-    if lesson.quiz:
-        lines.append(f"Knowledge check: {quiz_correct} of {len(lesson.quiz)} right")
-    lines.append(f"Time taken: {duration(elapsed)}")
-    text = f"Lesson {lesson.number} done: {passed} of {total} steps in {duration(elapsed)}"
-    return text, [section("\n".join(lines)), context(lab_note)]
-
-
 def problem(message: str, hint: str | None = None, *, title: str = "⚠️") -> Message:
     text = f"{title} {message}"
     body = f"{title} {esc(message)}"
     if hint:
         body += f"\n>*hint:* {esc(hint)}"
     return text, [section(body)]
-
-
-# -- command replies -----------------------------------------------------------------------
-
-HELP = """\
-*/hostnet* runs hands-on lessons about Docker's host network driver on a lab of your own.
-• `/hostnet lessons`: the lessons and your progress
-• `/hostnet start 1`: start lesson 1 (in a thread in this channel); also `@hostnet start lesson 1`
-• `/hostnet stop`: end your lesson (or leave the queue) and give your lab back
-• `/hostnet labs`: the labs and who holds them
-• `/hostnet progress`: learners × steps, and who is stuck (instructors)
-Each step is a message with *Run on my lab*, *Hint* and *Skip*: the bot runs the lesson's \
-own command on your lab and verifies the result there."""
-
-
-def help_message(prefix: str = "") -> Message:
-    text = (prefix + "\n" if prefix else "") + HELP
-    return text, [section(text)]
-
-
-def lessons_list(rows: Iterable[tuple[Lesson, int, str | None]]) -> Message:
-    """``(lesson, steps passed, status of an open session or None)``."""
-    lines = ["*Lessons* (`/hostnet start N` starts one)"]
-    for lesson, done, current in rows:
-        progress = f"{done} of {len(lesson.steps)} steps passed" if done else "not started"
-        if current:
-            progress += f" · {current}"
-        lines.append(f"*{lesson.number}.* {esc(lesson.title)}: {progress}")
-    text = "\n".join(lines)
-    return text, [section(text)]
-
-
-def labs_status(rows: Sequence[str], queue: Sequence[str]) -> Message:
-    lines = ["*Labs*", *rows]
-    lines.append(
-        "*Queue:* " + ", ".join(f"{n}. {u}" for n, u in enumerate(queue, start=1))
-        if queue
-        else "*Queue:* nobody is waiting"
-    )
-    text = "\n".join(lines)
-    return text, [section(text)]
-
-
-def progress_table(rows: Sequence[str], legend: str) -> Message:
-    if not rows:
-        text = "No learners yet."
-        return text, [section(text)]
-    blocks = [section("*Workshop progress*"), *(section(row) for row in rows), context(legend)]
-    return "Workshop progress", _bounded(blocks)

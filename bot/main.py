@@ -13,74 +13,17 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from slack_bolt import App
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from hostnet.engine.errors import EnvironmentProblem, ExitCode, HostnetError, first_line
 
 from .config import CONFIG_ENV, BotConfig, Secrets, config_path, load_config, load_secrets
-from .labs import OpenTarget, open_target
-from .listeners import register_listeners
-from .service import Service
-from .slack import Slack, api_error, web_client
-from .workers import Workers
+from .slack import api_error
+from .wiring import Bot, build
 
 log = logging.getLogger("hostnet.bot")
-LISTENER_THREADS = 32  # acks never wait: lab work runs on Service.workers
-
-
-@dataclass
-class Bot:
-    app: App
-    service: Service
-    listeners: Workers
-    workers: Workers
-
-    def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Until no listener and no job is left (tests and benchmarks)."""
-        for _ in range(1000):
-            if self.listeners.pending == 0 and self.workers.pending == 0:
-                return True
-            if not (self.listeners.wait_idle(timeout) and self.workers.wait_idle(timeout)):
-                return False
-        return False
-
-    def close(self) -> None:
-        self.service.close()
-        self.listeners.shutdown(wait=True)
-        self.workers.shutdown(wait=True)
-
-
-def build(
-    config: BotConfig,
-    secrets: Secrets,
-    *,
-    client: WebClient | None = None,
-    open_target: OpenTarget = open_target,
-) -> Bot:
-    """The App with its listeners and the service behind them (nothing started yet)."""
-    client = client or web_client(secrets.bot_token)
-    listeners = Workers(LISTENER_THREADS, "hostnet-listener")
-    workers = Workers(config.workers, "hostnet-lab")
-    service = Service(
-        config,
-        Slack(client, min_interval=config.message_interval_seconds),
-        workers,
-        open_target=open_target,
-    )
-    service.validate()
-    app = App(
-        client=client,
-        signing_secret=secrets.signing_secret or "",
-        listener_executor=listeners,
-        logger=logging.getLogger("hostnet.bot.bolt"),
-    )
-    register_listeners(app, service)
-    return Bot(app, service, listeners, workers)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -141,8 +84,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 
 def run(bot: Bot, config: BotConfig, secrets: Secrets, *, port: int | None = None) -> int:
-    bot.service.recover()
-    bot.service.start_janitor()
+    bot.parts.recovery.recover()
+    bot.parts.recovery.start_janitor()
     if config.mode == "http":
         from .http import make_http_server
 

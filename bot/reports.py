@@ -4,48 +4,46 @@ them, and the instructors' table of learners by steps."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from hostnet.engine.loader import load_all
 
 from . import blocks as ui
+from . import replies
 from .blocks import Message
-from .store import Session
-
-if TYPE_CHECKING:
-    from .service import Service
+from .core import BotCore
+from .state import Phase, Session, Status
 
 PROGRESS_WINDOW = 12 * 3600  # /hostnet progress shows the last 12 hours
 
 
-def lessons(service: Service, user: str) -> Message:
-    current = service.store.open_session(user)
+def lessons(core: BotCore, user: str) -> Message:
+    current = core.store.open_session(user)
     rows = []
     for lesson in load_all():
         done = sum(
-            1 for p in service.progress.lesson(user, lesson.id).values() if p.status == "passed"
+            1 for p in core.progress.lesson(user, lesson.id).values() if p.status == "passed"
         )
         note = None
         if current is not None and current.lesson == lesson.id:
-            note = "queued" if current.status == "queued" else "in progress"
+            note = "queued" if current.status is Status.QUEUED else "in progress"
         rows.append((lesson, done, note))
-    return ui.lessons_list(rows)
+    return replies.lessons_list(rows)
 
 
-def labs(service: Service) -> Message:
-    leases = {lease.lab: lease for lease in service.store.leases()}
-    down = service.store.labs_down()
+def labs(core: BotCore) -> Message:
+    leases = {lease.lab: lease for lease in core.store.leases()}
+    down = core.store.labs_down()
     now = time.time()
     rows = []
-    for lab in service.config.labs:
+    for lab in core.config.labs:
         name = f"*{ui.esc(lab.name)}*"
         if lab.name in leases:
-            session = service.store.get(leases[lab.name].session_id)
+            session = core.store.get(leases[lab.name].session_id)
             where = ""
             if session is not None:
-                lesson = service.lesson(session.lesson, session.lab)
+                lesson = core.lesson_of(session)
                 where = f" · lesson {lesson.number}"
-                if session.phase == "step":
+                if session.phase is Phase.STEP:
                     where += f", step {session.step_index + 1} of {len(lesson.steps)}"
                 where += f" · active {ui.duration(now - session.last_active)} ago"
             rows.append(f"• {name}: {ui.mention(leases[lab.name].learner)}{where}")
@@ -54,51 +52,48 @@ def labs(service: Service) -> Message:
             rows.append(f"• {name}: out of service until {_time(until)} ({ui.esc(reason[:200])})")
         else:
             rows.append(f"• {name}: free")
-    queue = [ui.mention(s.learner) for s in service.store.sessions("status = 'queued'")]
-    return ui.labs_status(rows, queue)
+    queue = [ui.mention(s.learner) for s in core.store.queue()]
+    return replies.labs_status(rows, queue)
 
 
-def progress(service: Service) -> Message:
+def progress(core: BotCore) -> Message:
     now = time.time()
     latest: dict[str, Session] = {}
-    for session in service.store.sessions(
-        "status IN ('queued', 'active') OR created_at > ?", (now - PROGRESS_WINDOW,)
-    ):
+    for session in core.store.recent(since=now - PROGRESS_WINDOW):
         latest[session.learner] = session  # ordered by id: the newest wins
-    rows = [_row(service, s, now) for s in latest.values()]
+    rows = [_row(core, s, now) for s in latest.values()]
     legend = (
         "✓ passed · ✗ failed · ↷ skipped · ▶ current · · not yet · "
-        f"⚠️ stuck: over {service.config.stuck_minutes:g} min on a step or "
-        f"{service.config.stuck_failures} failed runs"
+        f"⚠️ stuck: over {core.config.stuck_minutes:g} min on a step or "
+        f"{core.config.stuck_failures} failed runs"
     )
-    return ui.progress_table(rows, legend)
+    return replies.progress_table(rows, legend)
 
 
-def _row(service: Service, s: Session, now: float) -> str:
-    lesson = service.lesson(s.lesson, s.lab)
-    recorded = service.progress.lesson(s.learner, lesson.id)
+def _row(core: BotCore, s: Session, now: float) -> str:
+    lesson = core.lesson_of(s)
+    recorded = core.progress.lesson(s.learner, lesson.id)
     marks = []
     for index, step in enumerate(lesson.steps):
-        done = s.status != "queued" and (index < s.step_index or s.phase == "quiz" or not s.is_open)
-        if s.status == "active" and s.phase == "step" and index == s.step_index:
+        done = s.status is not Status.QUEUED and (
+            index < s.step_index or s.phase is Phase.QUIZ or not s.is_open
+        )
+        if s.status is Status.ACTIVE and s.phase is Phase.STEP and index == s.step_index:
             marks.append("✗" if s.failures else "▶")
         elif done and step.id in recorded:
             marks.append({"passed": "✓", "failed": "✗", "skipped": "↷"}[recorded[step.id].status])
         else:
             marks.append("·")
-    where = s.lab if s.status == "active" else s.status
+    where = s.lab if s.status is Status.ACTIVE else s.status
     row = f"{ui.mention(s.learner)} · lesson {lesson.number} · {ui.esc(where or '')} · `{''.join(marks)}`"
-    if s.status == "active" and s.phase == "step" and s.step_started_at:
+    if s.status is Status.ACTIVE and s.phase is Phase.STEP and s.step_started_at:
         on_step = now - s.step_started_at
         row += f" · step {s.step_index + 1}: {ui.duration(on_step)}"
         if s.failures:
             row += f", {s.failures} failed run{'s' if s.failures != 1 else ''}"
-        if (
-            on_step > service.config.stuck_minutes * 60
-            or s.failures >= service.config.stuck_failures
-        ):
+        if on_step > core.config.stuck_minutes * 60 or s.failures >= core.config.stuck_failures:
             row += " · ⚠️ *stuck*"
-    elif s.phase == "quiz" and s.status == "active":
+    elif s.phase is Phase.QUIZ and s.status is Status.ACTIVE:
         row += " · knowledge check"
     elif not s.is_open:
         row += f" · {s.status}"

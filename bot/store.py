@@ -1,199 +1,97 @@
 """The bot's own state in SQLite, next to the engine's progress tables (same file).
 
-* ``bot_sessions``: one lesson in one Slack thread: who, where, which lab, which
-  step, and ``turn``, the number of the message whose buttons are live. A click
-  carries the turn it was rendered with; :meth:`BotStore.claim` moves the row
-  from ``ready`` to ``running`` only for the live turn, in one UPDATE, so a
-  double click, a retried request or a click on an old message runs nothing.
-  Queued learners are sessions with ``status = 'queued'`` (first come, first served).
+All of the bot's SQL is here, behind named methods, each one move of the state
+machine in ``state.py`` (an illegal move raises
+:class:`~hostnet.bot.state.IllegalTransition`):
+
+* ``bot_sessions``: one lesson in one Slack thread. :meth:`BotStore.claim` moves
+  the row from ``ready`` to ``running`` only for the live turn, in one UPDATE,
+  so a double click, a retried request or a click on an old message runs
+  nothing. Queued learners are sessions with status ``queued`` (first come,
+  first served).
 * ``bot_leases``: which lab belongs to which session (a lab has at most one).
 * ``bot_labs_down``: labs that failed, kept out of the pool for a while.
 * ``bot_events``: Events API ids already handled (Slack retries; bolt does not dedupe).
 
-Every write is its own short transaction (``BEGIN IMMEDIATE``: SQLite's
-writer lock), so several threads, or a restarted bot, see one consistent state.
+Every move is one short transaction (see ``db.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
-from hostnet.engine.errors import HostnetError
-
-# status: queued → active → finished | stopped | expired | failed
-# phase (while active): begin → step → quiz
-# state: ready (buttons live) | running (a click is being handled)
-OPEN = ("queued", "active")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS bot_sessions (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    learner         TEXT NOT NULL,
-    channel         TEXT NOT NULL,
-    thread_ts       TEXT,
-    lesson          TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    phase           TEXT NOT NULL DEFAULT 'begin',
-    state           TEXT NOT NULL DEFAULT 'ready',
-    lab             TEXT,
-    step_index      INTEGER NOT NULL DEFAULT 0,
-    quiz_index      INTEGER NOT NULL DEFAULT 0,
-    turn            INTEGER NOT NULL DEFAULT 0,
-    message_ts      TEXT,
-    hints_shown     INTEGER NOT NULL DEFAULT 0,
-    failures        INTEGER NOT NULL DEFAULT 0,
-    passed          INTEGER NOT NULL DEFAULT 0,
-    skipped         INTEGER NOT NULL DEFAULT 0,
-    quiz_correct    INTEGER NOT NULL DEFAULT 0,
-    created_at      REAL NOT NULL,
-    started_at      REAL,
-    step_started_at REAL,
-    last_active     REAL NOT NULL,
-    finished_at     REAL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS bot_one_open_session
-    ON bot_sessions (learner) WHERE status IN ('queued', 'active');
-CREATE TABLE IF NOT EXISTS bot_leases (
-    lab        TEXT PRIMARY KEY,
-    session_id INTEGER NOT NULL UNIQUE,
-    learner    TEXT NOT NULL,
-    leased_at  REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bot_labs_down (
-    lab    TEXT PRIMARY KEY,
-    until  REAL NOT NULL,
-    reason TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bot_events (
-    event_id TEXT PRIMARY KEY,
-    seen_at  REAL NOT NULL
-);
-"""
-
-
-class StoreProblem(HostnetError):
-    """The bot's database cannot be used (not a lab problem)."""
-
-
-@dataclass(frozen=True)
-class Session:
-    id: int
-    learner: str
-    channel: str
-    thread_ts: str | None
-    lesson: str
-    status: str
-    phase: str
-    state: str
-    lab: str | None
-    step_index: int
-    quiz_index: int
-    turn: int
-    message_ts: str | None
-    hints_shown: int
-    failures: int
-    passed: int
-    skipped: int
-    quiz_correct: int
-    created_at: float
-    started_at: float | None
-    step_started_at: float | None
-    last_active: float
-    finished_at: float | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN
-
+from .db import Database, StoreProblem
+from .state import (
+    STATUS_MOVES,
+    IllegalTransition,
+    Lease,
+    Phase,
+    Session,
+    Status,
+    Turn,
+    check_phase,
+    check_status,
+)
 
 _COLUMNS = ", ".join(f.name for f in fields(Session))
+_OPEN_SQL = "status IN ('queued', 'active')"
 
 
-@dataclass(frozen=True)
-class Lease:
-    lab: str
-    session_id: int
-    learner: str
-    leased_at: float
+class BotStore(Database):
+    # == sessions: reads ================================================================
 
+    def get(self, session_id: int) -> Session | None:
+        rows = self._sessions("id = ?", (session_id,))
+        return rows[0] if rows else None
 
-class BotStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()  # one writer at a time within this process
-        self._local = threading.local()  # one connection per thread, reused
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise self._problem(exc) from exc
-        with self._lock, self._read() as db:
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-            db.executescript(_SCHEMA)  # (it commits by itself)
+    def open_session(self, learner: str) -> Session | None:
+        rows = self._sessions(f"learner = ? AND {_OPEN_SQL}", (learner,))
+        return rows[0] if rows else None
 
-    # -- connections ------------------------------------------------------------------
+    def sessions(self) -> list[Session]:
+        return self._sessions("1")
 
-    def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is not None:
-            return db
-        try:
-            db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=True
-            )
-            # WAL + NORMAL: no fsync per commit; a crash of the bot loses nothing,
-            # a power cut at most the last moments.
-            db.execute("PRAGMA synchronous=NORMAL")
-        except (OSError, sqlite3.Error) as exc:
-            raise self._problem(exc) from exc
-        db.row_factory = sqlite3.Row
-        self._local.db = db
-        return db
+    def queue(self) -> list[Session]:
+        """Learners waiting for a lab, longest first."""
+        return self._sessions("status = 'queued'")
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self._connect()
-        except sqlite3.Error as exc:
-            raise self._problem(exc) from exc
+    def queue_position(self, session_id: int) -> int:
+        return len(self._sessions("status = 'queued' AND id <= ?", (session_id,)))
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise self._problem(exc) from exc
+    def unposted(self) -> list[Session]:
+        """Open sessions whose lesson message never reached Slack."""
+        return self._sessions(f"{_OPEN_SQL} AND thread_ts IS NULL")
 
-    def close(self) -> None:
-        """Close this thread's connection (the others close with their threads)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+    def busy(self) -> list[Session]:
+        """Sessions with a click or a job under way (after a crash: cut short)."""
+        return self._sessions("state = 'running'")
 
-    def _problem(self, exc: Exception) -> StoreProblem:
-        return StoreProblem(
-            f"cannot use the bot database {self.path}: {exc}",
-            hint="check that the file is writable; `database:` in the bot's configuration names it",
+    def idle(self, since: float) -> list[Session]:
+        """Active sessions waiting on the learner (not the quiz) since before ``since``."""
+        return self._sessions(
+            "status = 'active' AND phase IN ('begin', 'step') AND state = 'ready'"
+            " AND last_active < ?",
+            (since,),
         )
 
-    # -- sessions ---------------------------------------------------------------------
+    def recent(self, since: float) -> list[Session]:
+        """Open sessions, and those created since ``since`` (the instructors' table)."""
+        return self._sessions(f"{_OPEN_SQL} OR created_at > ?", (since,))
 
-    def create_session(self, learner: str, channel: str, lesson: str) -> Session | None:
+    def _sessions(self, where: str, params: Sequence[Any] = ()) -> list[Session]:
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM bot_sessions WHERE {where} ORDER BY id", params
+            ).fetchall()
+        return [Session(**dict(row)) for row in rows]
+
+    # == sessions: moves ================================================================
+
+    def create(self, learner: str, channel: str, lesson: str) -> Session | None:
         """A new queued session; None when ``learner`` already has an open one."""
         now = time.time()
         with self._write() as db:
@@ -205,87 +103,62 @@ class BotStore:
                 )
             except sqlite3.IntegrityError:  # bot_one_open_session
                 return None
+            assert cur.lastrowid is not None
             session_id = cur.lastrowid
-        assert session_id is not None
-        return self.get(session_id)
+        return self._get(session_id)
 
-    def get(self, session_id: int) -> Session | None:
-        with self._read() as db:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM bot_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-        return Session(**dict(row)) if row else None
+    def set_thread(self, session_id: int, thread_ts: str) -> Session:
+        """The lesson message was posted: its thread is the lesson's."""
+        return self._set(session_id, thread_ts=thread_ts)
 
-    def open_session(self, learner: str) -> Session | None:
-        with self._read() as db:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM bot_sessions WHERE learner = ?"
-                " AND status IN ('queued', 'active')",
-                (learner,),
-            ).fetchone()
-        return Session(**dict(row)) if row else None
-
-    def sessions(self, where: str = "1", params: Sequence[Any] = ()) -> list[Session]:
-        with self._read() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM bot_sessions WHERE {where} ORDER BY id", params
-            ).fetchall()
-        return [Session(**dict(row)) for row in rows]
-
-    def update(self, session_id: int, **values: Any) -> Session:
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        with self._write() as db:
-            db.execute(
-                f"UPDATE bot_sessions SET {assignments} WHERE id = ?",
-                (*values.values(), session_id),
-            )
-        session = self.get(session_id)
-        assert session is not None
-        return session
-
-    def claim(self, session_id: int, turn: int, phase: str) -> Session | None:
+    def claim(self, session_id: int, turn: int, phase: Phase) -> Session | None:
         """Take the live turn of an active session (ready → running), or None.
 
         One UPDATE decides: of two clicks on the same button, one wins.
         """
         with self._write() as db:
-            cur = db.execute(
-                "UPDATE bot_sessions SET state = 'running', last_active = ?"
-                " WHERE id = ? AND turn = ? AND phase = ? AND state = 'ready'"
-                " AND status = 'active'",
-                (time.time(), session_id, turn, phase),
+            won = (
+                db.execute(
+                    "UPDATE bot_sessions SET state = 'running', last_active = ?"
+                    " WHERE id = ? AND turn = ? AND phase = ? AND state = 'ready'"
+                    " AND status = 'active'",
+                    (time.time(), session_id, turn, phase),
+                ).rowcount
+                == 1
             )
-            won = cur.rowcount == 1
         return self.get(session_id) if won else None
 
-    def end(
-        self,
-        session_id: int,
-        status: str,
-        *,
-        idle_since: float | None = None,
-    ) -> Session | None:
-        """Close an open session that is not busy (→ ``status``); None if it is busy or over.
+    def unclaim(self, session_id: int) -> Session:
+        """Work on the session is over without a new turn (running → ready)."""
+        return self._set(session_id, state=Turn.READY)
 
-        ``idle_since``: only if it has been inactive since then (lease expiry).
-        """
-        sql = (
-            "UPDATE bot_sessions SET status = ?, state = 'running', finished_at = ?"
-            " WHERE id = ? AND status IN ('queued', 'active') AND state = 'ready'"
+    def offer_step(self, session_id: int, index: int, *, fresh: bool) -> Session:
+        """Step ``index`` gets a new turn with live buttons (``fresh``: a new step,
+        not another try at the same one)."""
+        now = time.time()
+        values: dict[str, Any] = {"step_index": index, "last_active": now}
+        if fresh:
+            values.update(hints_shown=0, failures=0, step_started_at=now)
+        return self._next_turn(session_id, Phase.STEP, values)
+
+    def offer_quiz(self, session_id: int, index: int) -> Session:
+        return self._next_turn(
+            session_id, Phase.QUIZ, {"quiz_index": index, "last_active": time.time()}
         )
-        params: list[Any] = [status, time.time(), session_id]
-        if idle_since is not None:
-            sql += " AND last_active < ?"
-            params.append(idle_since)
-        with self._write() as db:
-            won = db.execute(sql, params).rowcount == 1
-        return self.get(session_id) if won else None
 
-    def touch(self, session_id: int) -> None:
-        with self._write() as db:
-            db.execute(
-                "UPDATE bot_sessions SET last_active = ? WHERE id = ?", (time.time(), session_id)
-            )
+    def set_message(self, session_id: int, message_ts: str) -> Session:
+        """The message with the live turn's buttons."""
+        return self._set(session_id, message_ts=message_ts)
+
+    def record_run(self, session_id: int, *, passed: bool) -> Session:
+        column = "passed" if passed else "failures"
+        return self._bump(session_id, column)
+
+    def record_skip(self, session_id: int) -> Session:
+        return self._bump(session_id, "skipped")
+
+    def record_answer(self, session_id: int, *, correct: bool) -> Session:
+        return self._bump(session_id, "quiz_correct", int(correct))
 
     def next_hint(self, session_id: int, turn: int) -> int | None:
         """Count one more hint shown for the live turn; its 1-based number, or None."""
@@ -298,16 +171,110 @@ class BotStore:
             ).fetchone()
         return int(row[0]) if row else None
 
-    # -- leases -----------------------------------------------------------------------
+    def end(
+        self, session_id: int, status: Status, *, idle_since: float | None = None
+    ) -> Session | None:
+        """Close an open session that is not busy (→ ``status``, running while its lab
+        is cleaned); None if it is busy or over meanwhile (a race, not an error).
+
+        ``idle_since``: only if it has been inactive since then (lease expiry).
+        """
+        if status.is_open:
+            raise IllegalTransition(f"session {session_id}: {status} does not end a lesson")
+        froms = [now for now in (Status.QUEUED, Status.ACTIVE) if status in STATUS_MOVES[now]]
+        sql = (
+            "UPDATE bot_sessions SET status = ?, state = 'running', finished_at = ?"
+            f" WHERE id = ? AND status IN ({', '.join('?' * len(froms))}) AND state = 'ready'"
+        )
+        params: list[Any] = [status, time.time(), session_id, *froms]
+        if idle_since is not None:
+            sql += " AND last_active < ?"
+            params.append(idle_since)
+        with self._write() as db:
+            won = db.execute(sql, params).rowcount == 1
+        return self.get(session_id) if won else None
+
+    def finish(self, session_id: int) -> Session:
+        """Every step and question done: the lesson is over."""
+        return self._close(session_id, Status.FINISHED)
+
+    def fail(self, session_id: int) -> Session:
+        """The lesson cannot go on (its lab failed, Slack refused, a bug)."""
+        return self._close(session_id, Status.FAILED)
+
+    def _close(self, session_id: int, status: Status) -> Session:
+        with self._write() as db:
+            row = self._row(db, session_id)
+            check_status(session_id, row.status, status)
+            db.execute(
+                "UPDATE bot_sessions SET status = ?, phase = ?, state = 'ready', finished_at = ?"
+                " WHERE id = ?",
+                (
+                    status,
+                    Phase.DONE if status is Status.FINISHED else row.phase,
+                    time.time(),
+                    session_id,
+                ),
+            )
+        return self._get(session_id)
+
+    def _next_turn(self, session_id: int, phase: Phase, values: dict[str, Any]) -> Session:
+        with self._write() as db:
+            row = self._row(db, session_id)
+            if row.status is not Status.ACTIVE:
+                raise IllegalTransition(
+                    f"session {session_id} is {row.status}: it has no turn to offer"
+                )
+            check_phase(session_id, row.phase, phase)
+            values = {"phase": phase, "turn": row.turn + 1, "state": Turn.READY, **values}
+            self._update(db, session_id, values)
+        return self._get(session_id)
+
+    def _bump(self, session_id: int, column: str, by: int = 1) -> Session:
+        with self._write() as db:
+            db.execute(
+                f"UPDATE bot_sessions SET {column} = {column} + ? WHERE id = ?", (by, session_id)
+            )
+        return self._get(session_id)
+
+    def _set(self, session_id: int, **values: Any) -> Session:
+        with self._write() as db:
+            self._update(db, session_id, values)
+        return self._get(session_id)
+
+    @staticmethod
+    def _update(db: sqlite3.Connection, session_id: int, values: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        db.execute(
+            f"UPDATE bot_sessions SET {assignments} WHERE id = ?", (*values.values(), session_id)
+        )
+
+    @staticmethod
+    def _row(db: sqlite3.Connection, session_id: int) -> Session:
+        row = db.execute(
+            f"SELECT {_COLUMNS} FROM bot_sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreProblem(f"session {session_id} is not in the bot's database")
+        return Session(**dict(row))
+
+    def _get(self, session_id: int) -> Session:
+        session = self.get(session_id)
+        if session is None:
+            raise StoreProblem(f"session {session_id} is not in the bot's database")
+        return session
+
+    # == leases =========================================================================
 
     def acquire(self, session_id: int, learner: str, labs: Sequence[str]) -> str | None:
-        """Give the first free, working lab of ``labs`` to the session; None if none is."""
+        """Give the first free, working lab of ``labs`` to a queued session
+        (→ active, beginning); None if none is free or it left the queue."""
         now = time.time()
         with self._write() as db:
             row = db.execute(
                 "SELECT status FROM bot_sessions WHERE id = ?", (session_id,)
             ).fetchone()
-            if row is None or row[0] != "queued":
+            if row is None or row[0] != Status.QUEUED:
                 return None  # left the queue meanwhile
             held = {r[0] for r in db.execute("SELECT lab FROM bot_leases")}
             down = {
@@ -343,6 +310,9 @@ class BotStore:
             ).fetchall()
         return [Lease(*row) for row in rows]
 
+    def lease_of(self, session_id: int) -> Lease | None:
+        return next((lease for lease in self.leases() if lease.session_id == session_id), None)
+
     def mark_down(self, lab: str, seconds: float, reason: str) -> None:
         with self._write() as db:
             db.execute(
@@ -358,7 +328,7 @@ class BotStore:
             ).fetchall()
         return {row[0]: (row[1], row[2]) for row in rows}
 
-    # -- events -----------------------------------------------------------------------
+    # == events =========================================================================
 
     def first_time(self, event_id: str) -> bool:
         """Record an Events API id; False when it was handled before (a retry)."""

@@ -1,6 +1,6 @@
-"""The shared engine of docker-hostnet: lessons, checks, targets, runner, progress.
+"""The shared engine of docker-hostnet: lessons, checks, targets, lesson sessions, progress.
 
-Nothing here knows about terminals or Slack: the runner emits plain event
+Nothing here knows about terminals or Slack: a lesson session emits plain event
 objects (``hostnet.engine.events``) that the front ends render.
 """
 

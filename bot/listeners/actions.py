@@ -1,8 +1,9 @@
-"""The buttons of step and knowledge-check messages (Run on my lab, Hint, Skip, a choice)."""
+"""The buttons of step and knowledge-check messages: one listener per action id."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
@@ -10,34 +11,42 @@ from slack_bolt import Ack, App, BoltContext
 
 from hostnet.engine.errors import first_line
 
-from ..service import Service
+from ..blocks import HINT, QUIZ, RUN, SKIP
+from ..clicks import Click, Clicks
+from ..parts import Parts
 
-ACTIONS = re.compile(r"^hostnet\.(run|hint|skip|quiz\.\d+)$")
+Handler = Callable[[Clicks, Click], None]
 
 
 def register(app: App) -> None:
-    app.action(ACTIONS)(hostnet_button)
+    app.action(RUN)(_listener(Clicks.run))
+    app.action(SKIP)(_listener(Clicks.skip))
+    app.action(HINT)(_listener(Clicks.hint))
+    app.action(re.compile(rf"^{re.escape(QUIZ)}\.\d+$"))(_listener(Clicks.answer))
 
 
-def hostnet_button(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, logger: Logger
-) -> None:
-    ack()
-    service: Service = context["service"]
-    try:
-        user, channel = body["user"]["id"], body["channel"]["id"]
-    except (KeyError, TypeError):
-        # Never raise after ack(): bolt then resets the ack and answers 404 after 3 s.
-        logger.warning("ignored a click without a user or channel (fields: %s)", sorted(body))
-        return
-    try:
-        service.click(
-            user,
-            channel,
-            action["action_id"],
-            action.get("value", ""),
-            body["container"].get("message_ts") or body["message"]["ts"],
-        )
-    except Exception as exc:
-        logger.exception("button %s", action.get("action_id"))
-        service.slack.ephemeral(channel, user, f"Sorry, that did not work: {first_line(exc)}")
+def _listener(handle: Handler) -> Callable[..., None]:
+    def listener(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, logger: Logger
+    ) -> None:
+        ack()
+        parts: Parts = context["hostnet"]
+        try:
+            user, channel = body["user"]["id"], body["channel"]["id"]
+            message_ts = body["container"].get("message_ts") or body["message"]["ts"]
+        except (KeyError, TypeError, AttributeError):
+            # Never raise after ack(): bolt then resets the ack and answers 404 after 3 s.
+            logger.warning(
+                "ignored a click without a user, channel or message (fields: %s)", sorted(body)
+            )
+            return
+        try:
+            handle(parts.clicks, Click(user, channel, str(action.get("value", "")), message_ts))
+        except Exception as exc:
+            logger.exception("button %s", action.get("action_id"))
+            parts.core.slack.ephemeral(
+                channel, user, f"Sorry, that did not work: {first_line(exc)}"
+            )
+
+    listener.__name__ = f"hostnet_{handle.__name__}_clicked"
+    return listener

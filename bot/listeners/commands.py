@@ -1,4 +1,4 @@
-"""``/hostnet help | lessons | start N | stop | labs | progress``."""
+"""``/hostnet help | lessons | start N | stop | labs | progress`` (see ``verbs.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from hostnet.engine.errors import first_line
 
 from ..blocks import Message
-from ..service import Service
+from ..parts import Parts
 
 
 def register(app: App) -> None:
@@ -20,14 +20,14 @@ def hostnet_command(
     ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext, logger: Logger
 ) -> None:
     ack()
-    service: Service = context["service"]
+    parts: Parts = context["hostnet"]
 
     def reply(message: Message) -> None:
-        text, blocks = service.clean(message)
+        text, blocks = parts.core.slack.clean(message)
         respond(text=text, blocks=blocks or None, response_type="ephemeral", replace_original=False)
 
     try:
-        answer = service.command(
+        answer = parts.verbs.dispatch(
             command["user_id"], command["channel_id"], command.get("text", ""), reply
         )
     except Exception as exc:

@@ -68,7 +68,7 @@ class Check(BaseModel, ABC):
 
     settle_seconds: ClassVar[float] = 0.0
     """How long live state may take to get right (a server binding its port):
-    the runner retries a failing check for up to this long. 0: judged once."""
+    the session retries a failing check for up to this long. 0: judged once."""
 
     modes: ClassVar[frozenset[Mode]] = MODES
     """The modes this kind can judge: output checks need ``auto``, questions ``manual``."""

@@ -11,7 +11,7 @@ from .base import Check, CheckContext, CheckResult, Int
 
 
 class InterfacesCheck(Check):
-    """Compare the target's interfaces with the snapshot the runner took earlier.
+    """Compare the target's interfaces with the snapshot taken earlier.
 
     The snapshot is a diff baseline, not a fixed list: lab VMs differ (libvirt
     adds a management NIC), so lessons assert on what was added or removed.

@@ -29,8 +29,8 @@ from slack_sdk.signature import SignatureVerifier
 from hostnet.bot.config import LabConfig, Secrets, load_config
 from hostnet.bot.http import make_http_server
 from hostnet.bot.labs import open_target
-from hostnet.bot.main import Bot, build
 from hostnet.bot.slack import web_client
+from hostnet.bot.wiring import Bot, build
 from hostnet.engine.errors import TargetError
 from hostnet.engine.targets import CommandResult, Target
 
@@ -405,7 +405,7 @@ class BotHarness:
             client=client,
             open_target=self.labs,
         )
-        bot.service.recover()
+        bot.parts.recovery.recover()
         return bot
 
     def restart(self) -> None:

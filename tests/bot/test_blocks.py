@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hostnet.bot import blocks as ui
+from hostnet.bot import messages
 from hostnet.bot.redact import clip, redact
-from hostnet.bot.service import parse_command
+from hostnet.bot.verbs import parse as parse_command
 from hostnet.engine.checks import CheckResult
 
 
@@ -56,8 +57,8 @@ def test_clip_counts_what_it_cut() -> None:
 def test_checks_show_evidence_and_hint_only_on_failure() -> None:
     ok = CheckResult("port", "TCP port 80 is free", True, "free", "free", hint="h")
     bad = CheckResult("port", "TCP port 80 is free", False, "free", "nginx <pid 7>", hint="stop it")
-    assert ui.check_text(ok) == "✓ TCP port 80 is free"
-    assert ui.check_text(bad) == (
+    assert messages.check_text(ok) == "✓ TCP port 80 is free"
+    assert messages.check_text(bad) == (
         "✗ TCP port 80 is free\n>*expected:* free\n>*observed:* nginx &lt;pid 7&gt;\n>*hint:* stop it"
     )
 
@@ -65,7 +66,7 @@ def test_checks_show_evidence_and_hint_only_on_failure() -> None:
 def test_limits() -> None:
     assert len(ui.section("x" * 5000)["text"]["text"]) == ui.SECTION_MAX
     assert len(ui.button("y" * 100, "a", "v")["text"]["text"]) == ui.BUTTON_MAX
-    many = ui._bounded([ui.section(str(n)) for n in range(80)])
+    many = ui.bounded([ui.section(str(n)) for n in range(80)])
     assert len(many) == ui.BLOCKS_MAX and "31 more" in str(many[-1])
     assert ui.duration(59) == "59 s" and ui.duration(252) == "4 min 12 s"
     assert ui.duration(3 * 3600 + 120) == "3 h 2 min"

@@ -99,7 +99,7 @@ def test_lesson_1_on_a_netns_lab_over_ssh_leaves_the_host_untouched(
     check_results(results, container)
     assert all(f"passed* on {lab.name}" in text for text in results)
     assert bot.labs.opened == [lab.name]  # one connection for the whole lesson
-    assert bot.bot.service.store.leases() == []
+    assert bot.bot.store.leases() == []
 
 
 def test_lesson_1_on_a_local_lab(

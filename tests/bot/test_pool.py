@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 
+from hostnet.bot.state import Phase
 from tests.bot.conftest import ALICE, BOB, CAROL, TEACHER, Labs
 
 TWO_LABS = [{"name": "lab-01", "local": True}, {"name": "lab-02", "local": True}]
 
 
 def holders(bot) -> dict[str, str]:
-    return {lease.lab: lease.learner for lease in bot.bot.service.store.leases()}
+    return {lease.lab: lease.learner for lease in bot.bot.store.leases()}
 
 
 def test_two_learners_get_two_labs_and_a_third_is_queued_then_served(
@@ -52,12 +53,12 @@ def test_an_idle_lease_expires_the_lab_is_cleaned_and_the_queue_served(
     bot = make_bot(labs=[{"name": "lab-01", "local": True}], lease_idle_minutes=20)
     bot.slash(ALICE, "start 1")
     bot.slash(BOB, "start 1")
-    service = bot.bot.service
-    service.tick(now=time.time() + 10 * 60)  # not idle long enough
+    recovery = bot.bot.parts.recovery
+    recovery.tick(now=time.time() + 10 * 60)  # not idle long enough
     bot.settle()
     assert holders(bot) == {"lab-01": ALICE}
 
-    service.tick(now=time.time() + 21 * 60)
+    recovery.tick(now=time.time() + 21 * 60)
     bot.settle()
     assert holders(bot) == {"lab-01": BOB}
     expired = fake_slack.posts(thread_ts=bot.thread_of(ALICE))[-1].text()
@@ -85,7 +86,7 @@ def test_a_lab_that_is_down_gives_a_readable_error_and_is_released(
     assert "I gave lab-01 back and took it out of service" in error
     assert "`/hostnet start 1` starts again on another lab" in error
     assert holders(bot) == {}
-    assert bot.bot.service.store.sessions()[0].status == "failed"
+    assert bot.bot.store.sessions()[0].status == "failed"
 
     bot.slash(TEACHER, "labs")
     assert "*lab-01*: out of service until" in fake_slack.replies_to(TEACHER)[-1]
@@ -104,8 +105,7 @@ def test_a_lab_that_drops_mid_lesson(make_bot, echo_lessons, fake_slack) -> None
     bot.run_step(ALICE)
     # lab-01 goes away: its connection dies and it cannot be reopened.
     labs.down.add("lab-01")
-    service = bot.bot.service
-    service._drop_target("lab-01")
+    bot.bot.parts.core.connections.drop("lab-01")
     bot.click(ALICE, bot.step_message(ALICE), "hostnet.run")
     error = fake_slack.posts(thread_ts=bot.thread_of(ALICE))[-1].text()
     assert "Lab lab-01 cannot be reached" in error
@@ -143,9 +143,9 @@ def test_a_restart_while_a_step_ran_offers_it_again(make_bot, echo_lessons, fake
     echo_lessons()
     bot = make_bot()
     bot.slash(ALICE, "start 1")
-    store = bot.bot.service.store
+    store = bot.bot.store
     session = store.sessions()[0]
-    store.update(session.id, state="running")  # the bot died while the step ran
+    assert store.claim(session.id, session.turn, Phase.STEP)  # the bot died while the step ran
     old = bot.step_message(ALICE)
 
     bot.restart()

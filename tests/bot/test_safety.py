@@ -53,7 +53,7 @@ def test_http_mode_refuses_forged_and_stale_requests(http_bot, fake_slack, forge
     bot.settle()
     assert fake_slack.calls[calls:] == []
     assert bot.labs.runs == []
-    assert bot.bot.service.store.sessions() == []
+    assert bot.bot.store.sessions() == []
 
 
 def test_a_retried_event_starts_the_lesson_once(make_bot, echo_lessons, fake_slack) -> None:
@@ -68,7 +68,7 @@ def test_a_retried_event_starts_the_lesson_once(make_bot, echo_lessons, fake_sla
         **{"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"},
     )
     assert len(fake_slack.posts(top_level=True)) == 1
-    assert len(bot.bot.service.store.sessions()) == 1
+    assert len(bot.bot.store.sessions()) == 1
     assert fake_slack.replies_to(ALICE) == []  # not even "you already have a lesson"
 
 

@@ -45,10 +45,10 @@ pytestmark = pytest.mark.docker
 
 LAUNCHER = """\
 import sys
-from hostnet.bot import main, slack
+from hostnet.bot import main, slack, wiring
 api = sys.argv.pop(1)
 make = slack.web_client
-main.web_client = lambda token, base_url=None: make(token, base_url=api)
+wiring.web_client = lambda token, base_url=None: make(token, base_url=api)
 sys.exit(main.main())
 """
 STEP_SECONDS = 6

@@ -304,7 +304,7 @@ def test_slack_commands_and_mentions(make_bot, echo_lessons, fake_slack, marker:
         bot.slash(ALICE, f"start {text}")
         bot.slash(ALICE, text)
         bot.mention(ALICE, f"start lesson {text}", event_id=f"Ev{n}")
-    assert bot.labs.runs == [] and bot.bot.service.store.sessions() == []
+    assert bot.labs.runs == [] and bot.bot.store.sessions() == []
     assert not marker.exists()
 
 

@@ -24,6 +24,7 @@ import pytest
 from rich.console import Console
 
 from hostnet.bot import blocks as ui
+from hostnet.bot import messages
 from hostnet.bot.redact import clip, redact
 from hostnet.engine import events as ev
 from hostnet.engine.loader import load_lesson
@@ -298,7 +299,7 @@ def test_cut_text_stays_within_limits_after_the_second_redaction(limit: int) -> 
     ]
     for text in texts:
         for shift in range(0, 40, 3):
-            cut = ui._cut("z" * shift + text, limit)
+            cut = ui.cut("z" * shift + text, limit)
             assert len(redact(cut)) <= limit and redact(cut) == cut
 
 
@@ -306,7 +307,7 @@ def test_escaping_comes_after_redaction() -> None:
     """`password=sw0rd<fish…`: escaped first, only `sw0rd&lt` was redacted."""
     assert "fish" not in ui.esc(f"DB_PASSWORD={PASSWORD}")
     result = CommandResult("cat", 0, f"DB_PASSWORD={PASSWORD}\n", "", 0.1)
-    text = ui.check_text(_failed(result.stdout))
+    text = messages.check_text(_failed(result.stdout))
     assert "fish" not in text and "chips" not in text and "[redacted]" in text
 
 

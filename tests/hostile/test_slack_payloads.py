@@ -53,7 +53,7 @@ def nothing_happened(bot: BotHarness, fake_slack, calls_before: int) -> None:
     channel (a reply only the sender sees is allowed), and no internal error leaked."""
     bot.settle()
     assert bot.labs.runs == [] and bot.labs.opened == []
-    assert bot.bot.service.store.sessions() == []
+    assert bot.bot.store.sessions() == []
     calls = fake_slack.calls[calls_before:]
     assert [c for c in calls if c.method not in REPLIES] == [], fake_slack.dump()
     for call in calls:
@@ -168,7 +168,7 @@ def test_a_replay_within_five_minutes_runs_the_step_once(http_bot, fake_slack) -
     # …and the replayed slash command starts no second lesson.
     assert post(url, body, signed_headers(body, FORM)) == 200
     bot.settle()
-    assert len(bot.bot.service.store.sessions()) == 1
+    assert len(bot.bot.store.sessions()) == 1
 
 
 # ---------------------------------------------------------------------- malformed, signed
@@ -324,7 +324,7 @@ def test_a_burst_of_garbage_then_a_lesson(http_bot, fake_slack) -> None:
     statuses = [post(url, b, h or signed_headers(b, FORM)) for b, h in bodies]
     assert statuses.count(401) == 80
     bot.settle()
-    assert bot.labs.runs == [] and bot.bot.service.store.sessions() == []
+    assert bot.labs.runs == [] and bot.bot.store.sessions() == []
     body = slash_body(ALICE, "start 1", CHANNEL, f"{fake_slack.base}/response/{ALICE}")
     assert post(url, body, signed_headers(body, FORM)) == 200
     bot.settle()

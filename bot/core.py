@@ -1,0 +1,170 @@
+"""What every part of the bot shares: its configuration, Slack, the stores, the
+lessons as configured, and one connection per lab.
+
+Nothing here decides anything about a lesson; ``flow.py`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+
+from hostnet.engine.errors import HostnetError, TargetError
+from hostnet.engine.loader import find_lesson, load_all
+from hostnet.engine.model import Lesson
+from hostnet.engine.progress import ProgressStore
+from hostnet.engine.targets import Target
+
+from .blocks import Message
+from .config import BotConfig, ConfigError, LabConfig
+from .slack import Slack, api_error
+from .state import Session
+from .store import BotStore
+
+log = logging.getLogger(__name__)
+OpenTarget = Callable[[LabConfig], Target]
+
+
+class Catalog:
+    """The lessons with the configured variables (a lab's own override the global ones)."""
+
+    def __init__(self, config: BotConfig) -> None:
+        self._config = config
+        self._lessons: dict[tuple[str, str | None], Lesson] = {}
+        self._lock = threading.Lock()
+
+    def lesson(self, lesson_id: str, lab: str | None) -> Lesson:
+        key = (lesson_id, lab)
+        with self._lock:
+            cached = self._lessons.get(key)
+        if cached is not None:
+            return cached
+        base = find_lesson(lesson_id)
+        values = dict(self._config.variables)
+        if lab is not None:
+            with contextlib.suppress(KeyError):  # a lab no longer configured
+                values.update(self._config.lab(lab).variables)
+        values = {k: v for k, v in values.items() if k in base.variables}
+        lesson = find_lesson(lesson_id, values=values) if values else base
+        with self._lock:
+            self._lessons[key] = lesson
+        return lesson
+
+    def validate(self) -> None:
+        """At startup: every lesson loads with the configured variables."""
+        lessons = load_all()
+        declared = {name for lesson in lessons for name in lesson.variables}
+        for lab in (None, *self._config.labs):
+            values = self._config.variables if lab is None else lab.variables
+            where = "variables" if lab is None else f"labs[{lab.name}].variables"
+            for name in values:
+                if name not in declared:
+                    raise ConfigError(
+                        f"{where}.{name}: no lesson has this variable",
+                        hint=f"the lessons' variables: {', '.join(sorted(declared)) or 'none'}",
+                    )
+        for lesson in lessons:
+            for lab in self._config.labs:
+                self.lesson(lesson.id, lab.name)
+
+
+class Connections:
+    """One connection per lab, opened on first use and reused for every step."""
+
+    def __init__(self, config: BotConfig, open_target: OpenTarget) -> None:
+        self._config = config
+        self._open = open_target
+        self._targets: dict[str, Target] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, lab: str) -> Target:
+        with self._lock:
+            if lab in self._targets:
+                return self._targets[lab]
+            lab_lock = self._locks.setdefault(lab, threading.Lock())
+        with lab_lock:  # one handshake per lab, however many ask at once
+            with self._lock:
+                if lab in self._targets:
+                    return self._targets[lab]
+            try:
+                spec = self._config.lab(lab)
+            except KeyError:
+                raise TargetError(f"lab {lab} is no longer in the bot's configuration") from None
+            target = self._open(spec)
+            with self._lock:
+                self._targets[lab] = target
+            return target
+
+    def drop(self, lab: str) -> None:
+        """Forget the lab's connection (it failed); the next use reconnects."""
+        with self._lock:
+            target = self._targets.pop(lab, None)
+        if target is not None:
+            _close(target)
+
+    def close(self) -> None:
+        with self._lock:
+            targets, self._targets = self._targets, {}
+        for target in targets.values():
+            _close(target)
+
+
+def _close(target: Target) -> None:
+    try:
+        target.close()
+    except Exception:
+        log.exception("closing %s", target.name)
+
+
+@dataclass
+class BotCore:
+    config: BotConfig
+    slack: Slack
+    store: BotStore
+    progress: ProgressStore
+    catalog: Catalog
+    connections: Connections
+
+    def session(self, session_id: int) -> Session:
+        s = self.store.get(session_id)
+        if s is None:
+            raise HostnetError(f"session {session_id} vanished from the database")
+        return s
+
+    def lesson_of(self, s: Session, *, lab: bool = True) -> Lesson:
+        return self.catalog.lesson(s.lesson, s.lab if lab else None)
+
+    # -- posting in a lesson's thread ----------------------------------------------------
+
+    def post(self, s: Session, message: Message) -> str:
+        text, blocks = message
+        return self.slack.post(s.channel, text, blocks, thread_ts=s.thread_ts)
+
+    def post_quietly(self, s: Session, message: Message) -> None:
+        try:
+            self.post(s, message)
+        except SlackApiError as exc:
+            log.warning("cannot post in %s: %s", s.channel, api_error(exc))
+
+    def update(self, s: Session, ts: str, message: Message) -> None:
+        try:
+            self.slack.update(s.channel, ts, message[0], message[1])
+        except SlackApiError as exc:
+            log.warning("cannot update message %s: %s", ts, api_error(exc))
+
+    def tell(self, s: Session, text: str) -> None:
+        """A note only the learner sees, in their lesson's thread."""
+        self.slack.ephemeral(s.channel, s.learner, text, thread_ts=s.thread_ts)
+
+    def thread_link(self, s: Session) -> str:
+        if not s.thread_ts:
+            return "its thread"
+        return (
+            f"<https://slack.com/archives/{s.channel}/p{s.thread_ts.replace('.', '')}|its thread>"
+        )

@@ -1,0 +1,99 @@
+"""The bot's parts, built and wired once (``hostnet-bot`` and the tests use :func:`build`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from hostnet.engine.progress import ProgressStore
+
+from .access import Access
+from .clicks import Clicks
+from .config import BotConfig, Secrets
+from .core import BotCore, Catalog, Connections, OpenTarget
+from .failures import SessionFailures
+from .flow import LessonFlow
+from .jobs import Jobs
+from .labs import open_target as open_lab
+from .listeners import register_listeners
+from .parts import Parts
+from .pool import LabPool
+from .recovery import Recovery
+from .slack import Slack, web_client
+from .store import BotStore
+from .verbs import Verbs
+from .workers import Workers
+
+LISTENER_THREADS = 32  # acks never wait: lab work runs on the workers
+
+
+@dataclass
+class Bot:
+    app: App
+    parts: Parts
+    listeners: Workers
+    workers: Workers
+
+    @property
+    def store(self) -> BotStore:
+        return self.parts.core.store
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Until no listener and no job is left (tests and benchmarks)."""
+        for _ in range(1000):
+            if self.listeners.pending == 0 and self.workers.pending == 0:
+                return True
+            if not (self.listeners.wait_idle(timeout) and self.workers.wait_idle(timeout)):
+                return False
+        return False
+
+    def close(self) -> None:
+        self.parts.recovery.stop()
+        self.parts.core.connections.close()
+        self.listeners.shutdown(wait=True)
+        self.workers.shutdown(wait=True)
+
+
+def build(
+    config: BotConfig,
+    secrets: Secrets,
+    *,
+    client: WebClient | None = None,
+    open_target: OpenTarget = open_lab,
+) -> Bot:
+    """The App with its listeners and the parts behind them (nothing started yet)."""
+    client = client or web_client(secrets.bot_token)
+    core = BotCore(
+        config=config,
+        slack=Slack(client, min_interval=config.message_interval_seconds),
+        store=BotStore(config.database),
+        progress=ProgressStore(config.database),
+        catalog=Catalog(config),
+        connections=Connections(config, open_target),
+    )
+    core.catalog.validate()
+    workers = Workers(config.workers, "hostnet-lab")
+    jobs = Jobs(workers)
+    pool = LabPool(core)
+    flow = LessonFlow(core, pool, jobs)
+    failures = SessionFailures(core, flow, pool)
+    jobs.route_failures_to(failures)
+    access = Access(config)
+    parts = Parts(
+        core=core,
+        verbs=Verbs(core, access, flow, jobs),
+        clicks=Clicks(core, access, flow, jobs),
+        recovery=Recovery(core, pool, flow, failures, jobs),
+    )
+    listeners = Workers(LISTENER_THREADS, "hostnet-listener")
+    app = App(
+        client=client,
+        signing_secret=secrets.signing_secret or "",
+        listener_executor=listeners,
+        logger=logging.getLogger("hostnet.bot.bolt"),
+    )
+    register_listeners(app, parts)
+    return Bot(app, parts, listeners, workers)
