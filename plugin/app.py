@@ -14,6 +14,7 @@ from hostnet.engine.errors import ExitCode, HostnetError
 
 from .commands import register_all
 from .context import err, state
+from .render import hang
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every step passed; 1 a step's verification failed; 2 bad command line; "
@@ -66,7 +67,9 @@ def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> in
         # Typer maps usage errors to 2 and Ctrl-C to 130 already.
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except HostnetError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        hang(err, "[bold red]error:[/] ", exc.message)
+        if exc.hint:
+            hang(err, "hint: ", exc.hint)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -29,10 +29,14 @@ class State:
 
 
 state = State()
-# soft_wrap: long command output keeps its lines, as in a terminal. Rich
-# honours NO_COLOR and drops styling when the output is not a terminal.
-out = Console(highlight=False, soft_wrap=True, emoji=False)  # ":100:" is a line number
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+# On a terminal, prose is word-wrapped to its width (render.hang adds a hanging
+# indent) and command output keeps its lines as the command printed them. To a
+# pipe or a file, nothing is wrapped (soft_wrap): lines stay whole for grep.
+# Rich honours NO_COLOR and drops styling when the output is not a terminal.
+out = Console(highlight=False, emoji=False)  # emoji=False: ":100:" is a line number
+err = Console(stderr=True, highlight=False, emoji=False)
+for _console in (out, err):
+    _console.soft_wrap = not _console.is_terminal
 
 
 def make_target(lab: str | None = None, url: str | None = None) -> Target:

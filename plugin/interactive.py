@@ -1,18 +1,23 @@
 """The interactive lesson: the learner types each command in their own terminal
 and comes back to have it checked, or lets the tool run it.
 
-Terminal I/O only; every verdict comes from the engine's lesson session.
+Terminal I/O only; every verdict comes from the engine's lesson session. On a
+terminal each key acts at once (c, r, h, s, q; a digit for a choice); without
+one, a line is read instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from hostnet.engine.model import Lesson
 from hostnet.engine.session import LessonSession
+
+from .keys import EndOfInput, Keyboard
+from .render import hang
 
 ReadLine = Callable[[str], str]
 KEYS = "[c]heck  [r]un it for me  [h]int  [s]kip  [q]uit"
@@ -24,22 +29,28 @@ class Quit(Exception):
 
 class Walkthrough:
     """``session`` must emit to a renderer of this console (explanations shown,
-    hints left to the ``h`` key)."""
+    hints left to the ``h`` key). ``read_line`` replaces the keyboard (tests)."""
 
     def __init__(
-        self, session: LessonSession, console: Console, *, read_line: ReadLine = input, prog: str
+        self,
+        session: LessonSession,
+        console: Console,
+        *,
+        read_line: ReadLine | None = None,
+        prog: str,
     ) -> None:
         self.session = session
         self.lesson: Lesson = session.lesson
         self.console = console
-        self.read_line = read_line
+        self.keyboard = Keyboard(console, read_line=read_line)
         self.prog = prog
 
     def run(self, *, start: int = 0) -> bool:
         """Walk the lesson from step ``start`` (earlier steps are replayed first)."""
-        self._introduce()
-        with self.session.attempt():
+        stopped = False
+        with self.session.attempt():  # the lesson's title, then …
             try:
+                self._introduce()
                 if start:
                     self._replay(start)
                 for index in range(start, len(self.lesson.steps)):
@@ -47,13 +58,15 @@ class Walkthrough:
                 if self.lesson.quiz:
                     self._quiz()
             except Quit:
+                stopped = True
                 self.session.stop()
-                self.console.print(
-                    f"Progress saved. `{self.prog} lesson {self.lesson.number}` offers to resume."
-                )
+        if stopped:
+            self.console.print(
+                f"Progress saved. `{self.prog} lesson {self.lesson.number}` offers to resume."
+            )
         return self.session.ok
 
-    def resume_point(self, saved: dict[str, str]) -> int:
+    def resume_point(self, saved: Mapping[str, str]) -> int:
         """Offer to continue after the last step done; 0 when starting afresh."""
         done = 0
         for step in self.lesson.steps:
@@ -62,24 +75,26 @@ class Walkthrough:
             done += 1
         if done == 0 or done == len(self.lesson.steps):
             return 0
-        answer = self._ask(
+        hang(
+            self.console,
+            "",
             f"You finished {done} of {len(self.lesson.steps)} steps last time. "
             f"Resume at step {done + 1}? Steps 1-{done} are run again for you first "
-            "to rebuild their state. [Y/n] "
+            "to rebuild their state.",
         )
+        answer = self._line("[Y/n] ")
         return 0 if answer.lower().startswith("n") else done
 
     # -- pieces ---------------------------------------------------------------------
 
     def _introduce(self) -> None:
         lesson = self.lesson
-        self.console.print(escape(lesson.summary.strip()))
+        hang(self.console, "", " ".join(lesson.summary.split()))
         if lesson.concepts:
             self.console.print("\n[bold]Key points[/]")
             for concept in lesson.concepts:
-                self.console.print(
-                    f"  • [bold]{escape(concept.title)}[/]: {escape(concept.text.strip())}"
-                )
+                text = Text.assemble((concept.title, "bold"), ": ", " ".join(concept.text.split()))
+                hang(self.console, "  • ", text)
 
     def _replay(self, start: int) -> None:
         """Run the steps done last time again, quietly, to rebuild their state
@@ -91,15 +106,17 @@ class Walkthrough:
     def _step(self, index: int) -> None:
         step = self.lesson.steps[index]
         self.session.begin_step(index)
-        self.console.print(
-            "  Run the command in your own terminal, then come back and check it,"
-            " or let me run it for you."
+        hang(
+            self.console,
+            "  ",
+            "Run the command in your own terminal, then come back and check it,"
+            " or let me run it for you.",
         )
         hints_shown = 0
         while True:
-            choice = self._ask(f"  {KEYS} > ").strip().lower()[:1]
+            choice = self._key(f"  {KEYS} > ")
             if choice == "c":
-                answers = {q: self._ask(f"  {q} > ") for q in step.questions()}
+                answers = {q: self._answer(f"  {q} > ") for q in step.questions()}
                 outcome = self.session.check_step(index, answers)
             elif choice == "r":
                 outcome = self.session.run_step(index)
@@ -107,9 +124,7 @@ class Walkthrough:
                 if hints_shown < len(step.hints):
                     hint = step.hints[hints_shown]
                     hints_shown += 1
-                    self.console.print(
-                        f"  [yellow]Hint {hints_shown}/{len(step.hints)}:[/] {escape(hint)}"
-                    )
+                    hang(self.console, f"  [yellow]Hint {hints_shown}/{len(step.hints)}:[/] ", hint)
                 else:
                     self.console.print("  No more hints: press r and I will run it for you.")
                 continue
@@ -120,33 +135,54 @@ class Walkthrough:
             elif choice == "q":
                 raise Quit
             else:
-                self.console.print(f"  Please type one of: {escape(KEYS)}")
+                self.console.print(f"  Please type one of: {KEYS}", markup=False)
                 continue
             if outcome.passed:
                 self.console.print("  [bold green]✓ Step done.[/]")
                 return
-            self.console.print(
-                "  Not yet. Fix what the ✗ lines say and check again, press h for a hint,"
-                " or r to let me run it."
+            hang(
+                self.console,
+                "  ",
+                "Not yet. Fix what the ✗ lines say and check again, press h for a hint,"
+                " or r to let me run it.",
             )
 
     def _quiz(self) -> None:
         self.console.print("\n[bold]Knowledge check[/]")
         for index, question in enumerate(self.lesson.quiz):
-            self.console.print(f"\n{index + 1}. {escape(question.question)}")
+            self.console.print()
+            hang(self.console, f"{index + 1}. ", question.question)
             for number, choice in enumerate(question.choices, start=1):
-                self.console.print(f"   {number}) {escape(choice)}")
+                hang(self.console, f"   {number}) ", choice)
+            count = len(question.choices)
             while True:
-                raw = self._ask(f"  Your answer (1-{len(question.choices)}) > ").strip()
-                if raw.isdigit() and 1 <= int(raw) <= len(question.choices):
+                if count <= 9:
+                    raw = self._key(f"  Your answer (1-{count}) > ")
+                else:  # two digits: a line
+                    raw = self._line(f"  Your answer (1-{count}) > ").strip()
+                if raw.isdigit() and 1 <= int(raw) <= count:
                     break
                 if raw.lower() == "q":
                     raise Quit
-                self.console.print(f"  Please type a number from 1 to {len(question.choices)}.")
+                self.console.print(f"  Please type a number from 1 to {count}.")
             self.session.answer_quiz(index, int(raw))
 
-    def _ask(self, prompt: str) -> str:
+    def _key(self, prompt: str) -> str:
         try:
-            return self.read_line(prompt)
-        except EOFError:
+            return self.keyboard.key(prompt)
+        except EndOfInput:
             raise Quit from None
+
+    def _line(self, prompt: str) -> str:
+        try:
+            return self.keyboard.line(prompt)
+        except EndOfInput:
+            raise Quit from None
+
+    def _answer(self, prompt: str) -> str:
+        """An answer to a question. After a key, an Enter pressed out of habit gives
+        an empty line: that asks once more (an empty answer then counts as none)."""
+        answer = self._line(prompt)
+        if not answer.strip() and self.keyboard.single_keys:
+            answer = self._line(prompt)
+        return answer

@@ -16,8 +16,10 @@ import re
 from collections import deque
 from typing import IO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
@@ -54,6 +56,31 @@ def _cut(line: str, dropped: int = 0) -> str:
     return line[:LINE_CHARS] + f"… ({more} more characters)" if more else line
 
 
+def hang(console: Console, first: str | Text, text: str | Text, *, style: str = "") -> None:
+    """``first`` then ``text`` word-wrapped to the console's width, each further
+    line indented to where ``text`` began (a hanging indent). Prose only: command
+    output keeps its lines (the terminal wraps those, as for the command itself).
+
+    ``first`` may hold Rich markup; ``text`` is plain unless it is a ``Text``;
+    ``style`` is the whole line's. A console with ``soft_wrap`` on (output to a
+    pipe or a file: kept greppable) gets each paragraph on one line.
+    """
+    head = Text.from_markup(first) if isinstance(first, str) else first
+    body = text if isinstance(text, Text) else Text(plain(text))
+    if console.soft_wrap:
+        lines = [body]
+    else:
+        indent = cell_len(head.plain)
+        width = max(indent + 20, console.width)
+        lines = list(body.wrap(console, width - indent)) or [Text("")]
+    for number, line in enumerate(lines):
+        line.rstrip()
+        shown = Text(style=style)  # one style for the line: no codes between its parts
+        shown.append_text(head if number == 0 else Text(" " * cell_len(head.plain)))
+        shown.append_text(line)
+        console.print(shown, soft_wrap=True, highlight=False, emoji=False)
+
+
 class TerminalRenderer:
     """Human output: each step, its command, the output as it streams, ✓/✗ per check."""
 
@@ -78,7 +105,13 @@ class TerminalRenderer:
         self.failed_checks: list[CheckResult] = []
 
     def _print(self, text: str, *, style: str = "", markup: bool = False) -> None:
-        self.console.print(text, style=style, markup=markup, highlight=False, emoji=False)
+        """One line as it is (command output: the terminal wraps it, as for the command)."""
+        self.console.print(
+            text, style=style, markup=markup, highlight=False, emoji=False, soft_wrap=True
+        )
+
+    def _hang(self, first: str, text: str | Text, *, style: str = "") -> None:
+        hang(self.console, first, text, style=style)
 
     def __call__(self, event: ev.Event) -> None:
         method = getattr(self, "_" + event.to_dict()["event"], None)
@@ -95,9 +128,10 @@ class TerminalRenderer:
         self._shown = self._hidden = 0
         self._tail.clear()
         self.console.print()
-        self._print(f"[bold][{e.index}/{e.total}] {escape(plain(e.title))}[/]", markup=True)
+        self._hang(f"[{e.index}/{e.total}] ", e.title, style="bold")
         if self.show_explanations and e.explanation:
-            self._print(f"  {escape(plain(e.explanation.strip()))}", markup=True)
+            for paragraph in e.explanation.strip().split("\n\n"):
+                self._hang("  ", " ".join(paragraph.split()))
         self._print(f"  $ {plain(e.command)}", style="cyan")
 
     def _output(self, e: ev.Output) -> None:
@@ -148,7 +182,7 @@ class TerminalRenderer:
 
     def _check(self, result: CheckResult) -> None:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-        self._print(f"  {mark} {escape(plain(result.description))}", markup=True)
+        self._hang(f"  {mark} ", result.description)
         if not result.ok:
             self.failed_checks.append(result)
             self._field("expected", result.expected)
@@ -168,34 +202,30 @@ class TerminalRenderer:
         if len(parts) > FIELD_LINES:
             more = parts[FIELD_LINES].count("\n") + 1
             lines.append(f"… {more} more line{'s' if more != 1 else ''}")
-        self._print(f"      {label:<9}{lines[0]}", style=style)
-        for line in lines[1:]:
-            self._print(f"      {'':<9}{line}", style=style)
+        label = f"      {label:<9}"
+        self._hang(f"[{style}]{label}[/]" if style else label, "\n".join(lines), style=style)
 
     def _quiz_answered(self, e: ev.QuizAnswered) -> None:
         if e.correct:
             self.console.print("  [green]✓ Right.[/]")
         else:
-            self._print(
-                f"  [red]✗ The answer is {e.right_choice}.[/] {escape(plain(e.explanation))}",
-                markup=True,
-            )
+            self._hang(f"  [red]✗ The answer is {e.right_choice}.[/] ", e.explanation)
 
     def _step_replayed(self, e: ev.StepReplayed) -> None:
         if e.passed:
-            self._print(f"  [green]✓[/] {escape(plain(e.title))}", markup=True)
+            self._hang("  [green]✓[/] ", e.title)
         else:
-            self._print(
-                f"[red]✗ step {e.index} ({escape(plain(e.title))}) did not pass when replayed;"
-                " the lesson stops here.[/]",
-                markup=True,
+            self._hang(
+                "[red]✗[/] ",
+                f"step {e.index} ({e.title}) did not pass when replayed; the lesson stops here.",
+                style="red",
             )
 
     def _step_finished(self, e: ev.StepFinished) -> None:
         if self.show_hints and not e.passed and e.hints:
             self.console.print("  [yellow]Hints:[/]")
             for hint in e.hints:
-                self._print(f"    • {plain(hint)}", style="yellow")
+                self._hang("    • ", hint, style="yellow")
 
     def _cleanup_finished(self, e: ev.CleanupFinished) -> None:
         self._cleaned = e.ok
@@ -220,22 +250,20 @@ class TerminalRenderer:
             else "its clean-up did not complete (see above; `reset` retries it)"
         )
         self.console.print()
+        done = f"{e.steps_passed} of {e.total} steps"
         if e.interrupted:
-            self.console.print(
-                f"[yellow]Interrupted after {e.steps_passed} of {e.total} steps; {removed}.[/]"
-            )
+            self._hang("", f"Interrupted after {done}; {removed}.", style="yellow")
         elif e.stopped:
-            self.console.print(f"Stopped after {e.steps_passed} of {e.total} steps; {removed}.")
+            self._hang("", f"Stopped after {done}; {removed}.")
         elif e.passed:
-            self.console.print(
-                f"[bold green]✓ Lesson passed: {e.total} of {e.total} steps verified "
-                f"in {e.duration:.1f} s.[/]"
+            verified = (
+                f"✓ Lesson passed: {e.total} of {e.total} steps verified in {e.duration:.1f} s."
             )
+            self._hang("", verified, style="bold green")
         else:
-            self.console.print(
-                f"[bold red]✗ Lesson failed at step {e.steps_passed + 1} of {e.total}.[/] "
-                f"{removed[0].upper() + removed[1:]}; fix the problem and run it again."
-            )
+            failed = f"✗ Lesson failed at step {e.steps_passed + 1} of {e.total}."
+            again = f"{removed[0].upper() + removed[1:]}; fix the problem and run it again."
+            self._hang("", Text.assemble((failed, "bold red"), " ", again))
 
 
 class JsonRenderer:

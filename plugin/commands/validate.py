@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check lesson files: schema, variables, step ids, hints. Exit 3 on errors."""
         files: list[Path] = []
-        for path in paths or [None]:
+        wanted: list[Path | None] = list(paths) if paths else [None]
+        for path in wanted:
             if path is None or path.is_dir():
                 files += lesson_files(path)
             elif path.exists():

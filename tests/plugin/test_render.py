@@ -74,11 +74,9 @@ CASES = {
 }
 
 
-def render_terminal(events: list[ev.Event]) -> str:
+def render_terminal(events: list[ev.Event], width: int = 100) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=100, color_system=None, force_terminal=False, soft_wrap=True
-    )
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
     renderer = TerminalRenderer(console, show_explanations=True)
     for event in events:
         renderer(event)
@@ -104,3 +102,37 @@ def test_golden(case: str, kind: str, request: pytest.FixtureRequest) -> None:
     assert rendered == path.read_text(), (
         f"{path} differs: run pytest --update-golden and review the diff"
     )
+
+
+LONG = (
+    "With --network host the container shares the host's network namespace: it has no "
+    "address of its own, and nginx binds port 80 of the host itself, so nothing is isolated."
+)
+PROSE_STEP = [
+    ev.StepStarted("host-network", "run", 1, 1, "Start nginx on the host network and look", RUN, LONG),
+    ev.Output("run", "stdout", "x" * 150 + "\n"),
+    ev.CheckEvaluated("run", CheckResult("container", "container my_nginx is running on the host network with no IP address of its own", False, "running, network mode host, no IP address", LONG, LONG)),
+    ev.StepFinished("run", 1, False, (LONG,)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_prose_is_wrapped_at_words_with_a_hanging_indent(
+    width: int, request: pytest.FixtureRequest
+) -> None:
+    rendered = render_terminal(PROSE_STEP, width)
+    path = GOLDEN / f"wrapped-{width}.txt"
+    if request.config.getoption("--update-golden"):
+        path.write_text(rendered)
+    assert rendered == path.read_text(), f"{path} differs: run pytest --update-golden"
+    lines = rendered.splitlines()
+    output = [line for line in lines if line.startswith("  │ ") or line.startswith("  $ ")]
+    assert output == [f"  $ {RUN}", "  │ " + "x" * 150]  # command output keeps its lines
+    for line in lines:
+        assert line in output or len(line) <= width, f"{line!r} is wider than {width}"
+    words = set(LONG.split())
+    shown = {word for line in lines for word in line.split()}
+    assert words <= shown, f"words cut in half: {sorted(words - shown)}"
+    # Continuation lines start under the text they continue (a hanging indent).
+    first = next(i for i, line in enumerate(lines) if line.startswith("      observed "))
+    assert lines[first + 1].startswith(" " * 15) and lines[first + 1][15] != " "
