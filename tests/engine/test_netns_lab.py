@@ -24,7 +24,7 @@ import pytest
 from hostnet.engine import hostprobe
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.labs import netns
-from hostnet.engine.labs.netns import NetnsLab
+from hostnet.engine.labs.netns import NetnsLab, state
 from tests.conftest import _unavailable
 
 MakeLab = Callable[..., NetnsLab]
@@ -325,3 +325,26 @@ def test_not_root_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         netns.up("lab1", base=tmp_path)
     assert str(caught.value).startswith("lab lab1:")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_base_is_read_when_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOSTNET_LAB_DIR set after import still counts (nothing reads it at import)."""
+    lab = NetnsLab(
+        name="lab1",
+        directory=tmp_path / "first" / "lab1",
+        address="10.213.7.2",
+        host_address="10.213.7.1",
+        ssh_port=22,
+        ssh_config=tmp_path / "first" / "lab1" / "ssh_config",
+        docker_host="unix:///run/docker-hostnet/labs/lab1/docker.sock",
+    )
+    lab.directory.mkdir(parents=True)
+    state.write(lab)
+    for base, found in ((tmp_path / "first", [lab]), (tmp_path / "second", [])):
+        monkeypatch.setenv("HOSTNET_LAB_DIR", str(base))
+        assert netns.default_base() == base
+        assert netns.list_labs() == found
+        assert netns.get("lab1") == (found[0] if found else None)
+    assert lab.spec().describe() == f"{lab.ssh_config} (Host lab1)"
