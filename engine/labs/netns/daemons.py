@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,10 +31,9 @@ def daemon_env() -> dict[str, str]:
 def spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
     """Start a daemon detached from us: own session, stdin closed, output to ``log``.
 
-    The caller keeps the Popen while it waits for the daemon to answer. Dropped
-    after that, it goes to subprocess's own list of running children, which
-    reaps the daemon once it exits (at the next Popen); until then a dead
-    daemon is a zombie, which :func:`alive` does not count as running.
+    The daemon is this process's child: a thread of its own waits for it, so it
+    is reaped as soon as it exits (an unreaped child stays a zombie) however long
+    this process lives, and ``poll()`` learns its exit code meanwhile.
     """
     with open(log, "ab") as out:
         proc = subprocess.Popen(
@@ -45,6 +45,7 @@ def spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
             cwd="/",
             env=daemon_env(),
         )
+    threading.Thread(target=proc.wait, name=f"wait for {proc.pid}", daemon=True).start()
     return proc
 
 

@@ -52,9 +52,7 @@ def read_pid(path: Path) -> int | None:
 
 
 def alive(pid: int) -> bool:
-    """Running. Not a zombie: a daemon up() started is this process's child, and
-    stays a zombie until subprocess reaps it (at its next Popen); this machine's
-    PID 1 may never reap orphans at all."""
+    """Running: not gone, and not a zombie (this machine's PID 1 may never reap orphans)."""
     return hostprobe.Process(pid).alive
 
 
