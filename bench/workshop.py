@@ -77,58 +77,22 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def _ns_inode(pid: int | str) -> int | None:
-    try:
-        return os.stat(f"/proc/{pid}/ns/net").st_ino
-    except OSError:
-        return None
-
-
 @dataclass
 class LabProcs:
     """What belongs to one lab: its paths and its network namespace."""
 
     name: str
     roots: list[Path]
-    netns_inode: int | None
+    netns: tuple[int, int] | None  # hostprobe.namespace_id of its handle
 
 
 def lab_pids(labs: list[LabProcs]) -> dict[str, set[int]]:
     """One scan of /proc: each lab's processes (as ``netns.down`` finds them to kill)."""
-    from hostnet.engine.labs.netns import _mentions
+    from hostnet.engine import hostprobe
+    from hostnet.engine.labs import netns
 
-    me = os.getpid()
-    parent: dict[int, int] = {}
-    owner: dict[str, set[int]] = {lab.name: set() for lab in labs}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if fields[0] == "Z" or not cmdline or pid == me:
-            continue
-        parent[pid] = int(fields[1])
-        text = cmdline.replace(b"\0", b" ").decode(errors="replace")
-        ino = _ns_inode(pid)
-        for lab in labs:
-            if _mentions(text, lab.roots) or (ino is not None and ino == lab.netns_inode):
-                owner[lab.name].add(pid)
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    for found in owner.values():
-        todo = list(found)
-        while todo:
-            for child in children.get(todo.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return owner
+    table = hostprobe.processes()  # shared: each process's fields are read once
+    return {lab.name: netns.lab_processes(lab.roots, lab.netns, table) for lab in labs}
 
 
 def lab_memory(labs: list[LabProcs], *, pss: bool = False) -> dict[str, int]:
@@ -139,14 +103,15 @@ def lab_memory(labs: list[LabProcs], *, pss: bool = False) -> dict[str, int]:
 
 def lab_memory_by_program(labs: list[LabProcs]) -> dict[str, dict[str, int]]:
     """KiB of VmRSS per lab and program name (dockerd, containerd, sshd, …)."""
+    from hostnet.engine import hostprobe
+
     out: dict[str, dict[str, int]] = {}
     for name, pids in lab_pids(labs).items():
         programs = out.setdefault(name, {})
         for pid in pids:
-            try:
-                comm = Path(f"/proc/{pid}/comm").read_text().strip()
-            except OSError:
-                continue
+            comm = hostprobe.Process(pid).comm
+            if not comm:
+                continue  # gone meanwhile
             programs[comm] = programs.get(comm, 0) + _status_kib(pid, "VmRSS")
     return out
 
@@ -380,9 +345,7 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
     fake = _slack_stand_in()
     targets = Labs()
     harness = BotHarness(fake, config, targets)
-    procs = [
-        LabProcs(lab.name, [lab.directory, lab.run_dir], _netns_inode(lab)) for lab in labs[:n]
-    ]
+    procs = [LabProcs(lab.name, [lab.directory, lab.run_dir], _netns_id(lab)) for lab in labs[:n]]
     try:
         harness.settle()
         result.bot_rss_before = _status_kib("self", "VmRSS")
@@ -428,11 +391,10 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
     return result
 
 
-def _netns_inode(lab: Any) -> int | None:
-    try:
-        return os.stat(lab.netns).st_ino
-    except OSError:
-        return None
+def _netns_id(lab: Any) -> tuple[int, int] | None:
+    from hostnet.engine import hostprobe
+
+    return hostprobe.namespace_id(str(lab.netns))
 
 
 # ------------------------------------------------------------------ labs
@@ -454,11 +416,8 @@ def _leftovers(made: list[Any], base: Path) -> list[str]:
     left += [f"process {pid} of {name}" for name, found in pids.items() for pid in sorted(found)]
     if base.exists() and any(base.iterdir()):
         left.append(f"files in {base}")
-    left += [
-        f"{lab.name} in {netns.DEFAULT_BASE}"
-        for lab in made
-        if (netns.DEFAULT_BASE / lab.name).exists()
-    ]
+    default_base = netns.default_base()
+    left += [f"{lab.name} in {default_base}" for lab in made if (default_base / lab.name).exists()]
     return left
 
 
@@ -514,9 +473,7 @@ def measure(
     try:
         for i in range(count):  # before any clock starts (lab up is measured in bench/run.py)
             made.append(netns.up(f"ws-{tag}-{i}", image=IMAGE, base=base))
-        procs = [
-            LabProcs(lab.name, [lab.directory, lab.run_dir], _netns_inode(lab)) for lab in made
-        ]
+        procs = [LabProcs(lab.name, [lab.directory, lab.run_dir], _netns_id(lab)) for lab in made]
         idle_rss, idle_pss = lab_memory(procs), lab_memory(procs, pss=True)
         idle_programs = lab_memory_by_program(procs)
         run_round(made, 1, 0.0, work)  # warm-up: imports, the labs' first container

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hostnet.engine.errors import ExitCode, HostnetError
+from hostnet.engine.labs.spec import LabSpec
 
 CONFIG_ENV = "HOSTNET_BOT_CONFIG"
 DEFAULT_CONFIG = "hostnet-bot.yaml"
@@ -35,33 +36,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LabConfig(_Model):
-    """One lab of the pool: an SSH host (``url`` or ``ssh_config``) or this machine."""
-
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-    url: str | None = Field(default=None, description="ssh://user@host[:port]")
-    ssh_config: Path | None = Field(default=None, description="OpenSSH client config file")
-    host: str | None = Field(default=None, description="Host entry in ssh_config (default: name)")
-    local: bool = Field(default=False, description="Run on the bot's own machine (development)")
-    variables: dict[str, str] = Field(default_factory=dict, description="Lesson variables")
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> LabConfig:
-        kinds = [k for k in ("url", "ssh_config") if getattr(self, k) is not None]
-        if self.local:
-            kinds.append("local")
-        if len(kinds) != 1:
-            raise ValueError(
-                "give exactly one of url: ssh://user@host, ssh_config: FILE or local: true"
-                + (f" (got {', '.join(kinds)})" if kinds else "")
-            )
-        if self.host is not None and self.ssh_config is None:
-            raise ValueError("host: names an entry of ssh_config:, which is missing")
-        if self.url is not None and not self.url.startswith("ssh://"):
-            raise ValueError(f"url must look like ssh://user@host[:port], got {self.url!r}")
-        return self
-
-
 class HttpConfig(_Model):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
@@ -72,7 +46,7 @@ class BotConfig(_Model):
     """Everything from the YAML file (paths already made absolute)."""
 
     database: Path = Field(description="SQLite file: progress, lessons in threads, leases")
-    labs: list[LabConfig] = Field(min_length=1)
+    labs: list[LabSpec] = Field(min_length=1)
     allowed_users: list[str] = Field(description='Slack user IDs (U…), or ["*"] for everyone')
     allowed_channels: list[str] = Field(description='Channel IDs (C…), or ["*"] for any')
     instructors: list[str] = Field(default_factory=list)
@@ -104,7 +78,7 @@ class BotConfig(_Model):
                 raise ValueError(f"two labs are named {name!r}")
         return self
 
-    def lab(self, name: str) -> LabConfig:
+    def lab(self, name: str) -> LabSpec:
         for lab in self.labs:
             if lab.name == name:
                 return lab

@@ -15,19 +15,21 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from hostnet.engine.errors import HostnetError, TargetError
+from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.loader import find_lesson, load_all
 from hostnet.engine.model import Lesson
 from hostnet.engine.progress import ProgressStore
 from hostnet.engine.targets import Target
 
 from .blocks import Message
-from .config import BotConfig, ConfigError, LabConfig
+from .config import BotConfig, ConfigError
 from .slack import Slack, api_error
 from .state import Session
 from .store import BotStore
 
 log = logging.getLogger(__name__)
-OpenTarget = Callable[[LabConfig], Target]
+OpenTarget = Callable[[LabSpec], Target]
+"""Opens a configured lab: :meth:`LabSpec.open`, as the CLI does (tests record what runs)."""
 
 
 class Catalog:

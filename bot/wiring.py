@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.progress import ProgressStore
 
 from .access import Access
@@ -17,7 +18,6 @@ from .core import BotCore, Catalog, Connections, OpenTarget
 from .failures import SessionFailures
 from .flow import LessonFlow
 from .jobs import Jobs
-from .labs import open_target as open_lab
 from .listeners import register_listeners
 from .parts import Parts
 from .pool import LabPool
@@ -62,7 +62,7 @@ def build(
     secrets: Secrets,
     *,
     client: WebClient | None = None,
-    open_target: OpenTarget = open_lab,
+    open_target: OpenTarget = LabSpec.open,
 ) -> Bot:
     """The App with its listeners and the parts behind them (nothing started yet)."""
     client = client or web_client(secrets.bot_token)

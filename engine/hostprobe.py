@@ -82,34 +82,144 @@ def _socket_owners(inodes: set[str]) -> tuple[dict[str, list[tuple[int, str]]], 
     if not inodes:
         return owners, complete
     wanted = {f"socket:[{inode}]": inode for inode in inodes}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fd_dir = f"/proc/{entry}/fd"
+    for proc in processes():
         try:
-            fds = os.listdir(fd_dir)
+            links = proc.open_files()
         except PermissionError:
             complete = False
             continue
-        except OSError:
-            continue  # the process exited meanwhile
-        for fd in fds:
-            try:
-                link = os.readlink(f"{fd_dir}/{fd}")
-            except OSError:
-                continue
+        for link in links:
             inode = wanted.get(link)
             if inode is not None:
-                owners.setdefault(inode, []).append((int(entry), _comm(entry)))
+                owners.setdefault(inode, []).append((proc.pid, proc.comm or "?"))
     return owners, complete
 
 
-def _comm(pid: str) -> str:
+# ---------------------------------------------------------------- processes
+#
+# The one walk of /proc for processes: socket owners here, and (imported) the
+# netns labs' teardown and the tests' and benchmarks' checks.
+
+
+def processes() -> list[Process]:
+    """Every process in /proc now, by pid. Listing reads nothing but the pids:
+    each field is read when first asked for (see :class:`Process`)."""
     try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
+        entries = os.listdir("/proc")
     except OSError:
-        return "?"
+        return []
+    return sorted((Process(int(e)) for e in entries if e.isdigit()), key=lambda p: p.pid)
+
+
+def namespace_id(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a namespace handle (``/proc/PID/ns/net``,
+    ``/var/run/netns/NAME``): equal for the same namespace. None if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+class Process:
+    """One process of /proc, read lazily: each field is read once, when first used.
+
+    A process can exit at any moment; its fields then read as empty ("", 0,
+    None) rather than failing, and ``alive`` is False.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._stat: tuple[str, str, int] | None = None
+        self._argv: list[str] | None = None
+        self._netns: tuple[tuple[int, int] | None] | None = None  # (value,) once read
+
+    def __repr__(self) -> str:
+        return f"Process({self.pid})"
+
+    def _read_stat(self) -> tuple[str, str, int]:
+        if self._stat is None:
+            # "PID (COMM) STATE PPID ...": COMM may itself hold spaces and ")".
+            try:
+                with open(f"/proc/{self.pid}/stat") as f:
+                    stat = f.read()
+                head, _, tail = stat.rpartition(")")
+                fields = tail.split()
+                self._stat = (head.partition("(")[2], fields[0], int(fields[1]))
+            except (OSError, ValueError, IndexError):
+                self._stat = ("", "", 0)
+        return self._stat
+
+    @property
+    def comm(self) -> str:
+        """The command name (at most 15 characters), "" if gone."""
+        return self._read_stat()[0]
+
+    @property
+    def state(self) -> str:
+        """``R``, ``S``, ``Z`` (zombie) …; "" if gone."""
+        return self._read_stat()[1]
+
+    @property
+    def ppid(self) -> int:
+        """The parent's pid; 0 if gone (or for PID 1)."""
+        return self._read_stat()[2]
+
+    @property
+    def alive(self) -> bool:
+        """Running or sleeping: not gone, and not a zombie (or dead) waiting to be reaped."""
+        return self.state not in ("", "Z", "X")
+
+    @property
+    def argv(self) -> list[str]:
+        """Its arguments; [] for kernel threads, zombies and gone processes."""
+        if self._argv is None:
+            try:
+                with open(f"/proc/{self.pid}/cmdline", "rb") as f:
+                    raw = f.read()
+            except OSError:
+                raw = b""
+            # NUL-terminated arguments; a process that rewrote its title may drop the last NUL.
+            raw = raw[:-1] if raw.endswith(b"\0") else raw
+            self._argv = [a.decode(errors="replace") for a in raw.split(b"\0")] if raw else []
+        return self._argv
+
+    @property
+    def cmdline(self) -> str:
+        """Its arguments joined by spaces ("" as for ``argv``)."""
+        return " ".join(self.argv)
+
+    @property
+    def netns(self) -> tuple[int, int] | None:
+        """Its network namespace (see :func:`namespace_id`); None if unreadable."""
+        if self._netns is None:
+            self._netns = (namespace_id(f"/proc/{self.pid}/ns/net"),)
+        return self._netns[0]
+
+    def open_files(self) -> list[str]:
+        """Where its file descriptors point (``socket:[INODE]``, paths); [] if gone.
+
+        Raises PermissionError for another user's process without root.
+        """
+        fd_dir = f"/proc/{self.pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except PermissionError:
+            raise
+        except OSError:
+            return []  # exited meanwhile
+        links = []
+        for fd in fds:
+            try:
+                links.append(os.readlink(f"{fd_dir}/{fd}"))
+            except OSError:
+                continue  # closed meanwhile
+        return links
+
+
+def _comm(pid: str) -> str:
+    """The command name of ``pid``, "?" if it cannot be read."""
+    return Process(int(pid)).comm or "?"
 
 
 def interfaces() -> list[dict[str, Any]]:

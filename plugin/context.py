@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,18 +43,14 @@ def make_target(lab: str | None = None, url: str | None = None) -> Target:
     would use with the same global flags."""
     if lab and url:
         raise typer.BadParameter("give --lab or --target, not both", param_hint="--lab")
-    if lab or url:
+    if lab:
         from hostnet.engine.labs import registry
+
+        return registry.get(lab).open()
+    if url:
         from hostnet.engine.ssh import SSHTarget
 
-        if url:
-            return SSHTarget.open(url, url=url)
-        spec = registry.get(lab or "")
-        if spec.url:
-            return SSHTarget.open(spec.name, url=spec.url)
-        return SSHTarget.open(
-            spec.name, ssh_config=Path(spec.ssh_config or ""), host=spec.host or spec.name
-        )
+        return SSHTarget.open(url, url=url)  # not a registered lab: named by its URL
     return LocalTarget(
         docker_host=state.docker_flags.get("host") or None,
         context=state.docker_flags.get("context") or None,

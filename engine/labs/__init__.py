@@ -1,5 +1,8 @@
-"""Disposable lab hosts for lessons that run over SSH.
+"""Lab hosts: where lessons run over SSH.
 
+``spec``: :class:`~.spec.LabSpec`, the one model of a lab (an SSH URL, an
+OpenSSH config and host, or this machine) and the one way to open it.
+``registry``: the CLI's labs by name (``lab add``, ``--lab NAME``).
 ``netns``: a lab made from a network namespace on this Linux machine, with its
 own Docker engine and sshd (no VM needed, so it works on CI machines).
 """

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.labs import netns, registry
+from hostnet.engine.labs.spec import LabSpec
 
 from ..context import out
 
@@ -31,10 +33,14 @@ def add(
     url: Annotated[str | None, typer.Option(help="Instead: ssh://user@host:port.")] = None,
 ) -> None:
     """Register a lab reached over SSH."""
-    config = str(ssh_config.resolve()) if ssh_config else None
     if ssh_config is not None and not ssh_config.exists():
         raise typer.BadParameter(f"{ssh_config} does not exist", param_hint="--ssh-config")
-    path = registry.add(registry.LabSpec(name=name, url=url, ssh_config=config, host=host))
+    if (url is None) == (ssh_config is None):
+        raise EnvironmentProblem(
+            "a lab needs either an ssh:// URL (--url) or an ssh_config file (--ssh-config)"
+        )
+    config = ssh_config.resolve() if ssh_config else None
+    path = registry.add(LabSpec.checked(name=name, url=url, ssh_config=config, host=host))
     out.print(
         f"Lab {escape(name)} registered in {path}; try `docker hostnet doctor --lab {escape(name)}`."
     )
@@ -77,7 +83,7 @@ def up(
             param_hint="--netns",
         )
     lab = netns.up(name, image=image)
-    registry.add(registry.LabSpec(name=lab.name, ssh_config=str(lab.ssh_config), host=lab.name))
+    registry.add(lab.spec())
     out.print(
         f"Lab {escape(lab.name)} is up at {lab.address} (ssh -F {lab.ssh_config} {escape(lab.name)})."
     )

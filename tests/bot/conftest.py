@@ -26,12 +26,12 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from hostnet.bot.config import LabConfig, Secrets, load_config
+from hostnet.bot.config import Secrets, load_config
 from hostnet.bot.http import make_http_server
-from hostnet.bot.labs import open_target
 from hostnet.bot.slack import web_client
 from hostnet.bot.wiring import Bot, build
 from hostnet.engine.errors import TargetError
+from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.targets import CommandResult, Target
 
 SECRET = "test-signing-secret"
@@ -373,14 +373,14 @@ class Labs:
     down: set[str] = field(default_factory=set)
     opened: list[str] = field(default_factory=list)
 
-    def __call__(self, lab: LabConfig) -> Target:
+    def __call__(self, lab: LabSpec) -> Target:
         self.opened.append(lab.name)
         if lab.name in self.down:
             raise TargetError(
                 f"lab {lab.name} (root@10.0.0.9:22) is unreachable: [Errno 113] No route to host",
                 hint="is the lab VM up (`vagrant status`), and is its address right?",
             )
-        return RecordingTarget(open_target(lab), self.runs, self.durations)
+        return RecordingTarget(lab.open(), self.runs, self.durations)
 
     def commands(self, lab: str | None = None) -> list[str]:
         return [c for name, c in self.runs if lab is None or name == lab]

@@ -64,6 +64,11 @@ def test_a_good_file(tmp_path: Path) -> None:
         (("instructors:", "instructor:"), "instructor: unknown setting"),
         (("labs:\n", "labs: [\n"), "not valid YAML"),
         (("labs/ssh_config", "labs/nope"), "labs[0].ssh_config: "),
+        (("{name: lab-01,", "{name: lab 01,"), "labs[0].name: invalid lab name 'lab 01'"),
+        (
+            ("name: lab-02, url", "name: lab-02, colour: red, url"),
+            "labs[1].colour: unknown setting",
+        ),
     ],
 )
 def test_mistakes_name_the_setting(tmp_path: Path, change: tuple[str, str], message: str) -> None:

@@ -24,7 +24,7 @@ import pytest
 from hostnet.engine import hostprobe
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.labs import netns
-from hostnet.engine.labs.netns import NetnsLab
+from hostnet.engine.labs.netns import NetnsLab, state
 from tests.conftest import _unavailable
 
 MakeLab = Callable[..., NetnsLab]
@@ -87,15 +87,11 @@ def leftovers(lab: NetnsLab) -> list[str]:
     if re.search(rf"^\d+: {re.escape(lab.host_interface)}[@:]", links, re.M):
         found.append(f"interface {lab.host_interface}")
     paths = [str(lab.directory), str(lab.run_dir)]
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
+    for proc in hostprobe.processes():
+        if proc.pid == os.getpid():
             continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if any(re.search(re.escape(path) + r"(/|\s|$)", cmdline) for path in paths):
-            found.append(f"process {entry}: {cmdline.strip()}")
+        if any(re.search(re.escape(path) + r"(/|\s|$)", proc.cmdline) for path in paths):
+            found.append(f"process {proc.pid}: {proc.cmdline}")
     for line in Path("/proc/mounts").read_text().splitlines():
         mount_point = line.split()[1]
         if any(mount_point == path or mount_point.startswith(f"{path}/") for path in paths):
@@ -239,15 +235,15 @@ def test_down_cleans_up_after_a_crashed_engine(
     assert res.returncode == 0, res.stderr
     # dockerd and its containerd die without cleaning up: mounts, a shim and
     # the container's processes stay behind.
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            if Path(argv[0].decode()).name in ("dockerd", "containerd") and str(lab.run_dir) in str(
-                argv
-            ):
-                os.kill(int(entry), signal.SIGKILL)
+    for proc in hostprobe.processes():
+        argv = proc.argv
+        if (
+            argv
+            and Path(argv[0]).name in ("dockerd", "containerd")
+            and str(lab.run_dir) in str(argv)
+        ):
+            with contextlib.suppress(OSError):
+                os.kill(proc.pid, signal.SIGKILL)
     assert [m for m in leftovers(lab) if m.startswith("mount")], "expected mounts left behind"
 
     assert netns.down(lab.name, base=lab_base) is True
@@ -324,8 +320,31 @@ def test_invalid_names_are_refused(name: str, tmp_path: Path) -> None:
 
 
 def test_not_root_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(netns.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(EnvironmentProblem, match="need root") as caught:
         netns.up("lab1", base=tmp_path)
     assert str(caught.value).startswith("lab lab1:")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_base_is_read_when_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOSTNET_LAB_DIR set after import still counts (nothing reads it at import)."""
+    lab = NetnsLab(
+        name="lab1",
+        directory=tmp_path / "first" / "lab1",
+        address="10.213.7.2",
+        host_address="10.213.7.1",
+        ssh_port=22,
+        ssh_config=tmp_path / "first" / "lab1" / "ssh_config",
+        docker_host="unix:///run/docker-hostnet/labs/lab1/docker.sock",
+    )
+    lab.directory.mkdir(parents=True)
+    state.write(lab)
+    for base, found in ((tmp_path / "first", [lab]), (tmp_path / "second", [])):
+        monkeypatch.setenv("HOSTNET_LAB_DIR", str(base))
+        assert netns.default_base() == base
+        assert netns.list_labs() == found
+        assert netns.get("lab1") == (found[0] if found else None)
+    assert lab.spec().describe() == f"{lab.ssh_config} (Host lab1)"

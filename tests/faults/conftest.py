@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from hostnet.engine import hostprobe
 from hostnet.engine.dockerapi import SocketDocker
 from hostnet.engine.errors import EnvironmentProblem
 from tests.conftest import STANDIN_IMAGE, require_netns_labs
@@ -249,7 +250,7 @@ class LabEngine:
     def stop(self, sig: signal.Signals = signal.SIGKILL, *, wait: bool = True) -> float:
         """Signal dockerd; with ``wait``, until it is gone. Returns when it was signalled."""
         pid = self.pid()
-        self.argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+        self.argv = hostprobe.Process(pid).argv
         assert self.argv and self.argv[0].endswith("dockerd"), self.argv
         self._stopped = pid
         signalled = time.monotonic()
@@ -259,17 +260,13 @@ class LabEngine:
         return signalled
 
     def wait_stopped(self, timeout: float = 30) -> None:
-        from hostnet.engine.labs import netns
-
         deadline = time.monotonic() + timeout
-        while netns._alive(self._stopped):  # (reaps it: the lab's daemons are our children)
+        while hostprobe.Process(self._stopped).alive:  # (a zombie is not: it has stopped)
             assert time.monotonic() < deadline, f"dockerd {self._stopped} did not stop"
             time.sleep(0.05)
 
     def start(self) -> None:
         """dockerd again, with the same flags, data and containers (a restart, not a new lab)."""
-        from hostnet.engine.labs import netns
-
         assert self.argv, "stop() it first"
         self.wait_stopped()
         # A crash leaves the pid files of dockerd and of its containerd behind, and
@@ -280,7 +277,7 @@ class LabEngine:
             with contextlib.suppress(OSError, ValueError):
                 pid = int(pidfile.read_text().strip())
                 deadline = time.monotonic() + 30
-                while netns._alive(pid):
+                while hostprobe.Process(pid).alive:
                     assert time.monotonic() < deadline, f"{pidfile}: {pid} did not stop"
                     time.sleep(0.05)
             pidfile.unlink(missing_ok=True)
@@ -354,18 +351,7 @@ def fault_labs(
 def _children() -> set[int]:
     """Live (not zombie) child processes of this test process."""
     me = os.getpid()
-    found = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if fields[0] != "Z" and int(fields[1]) == me:
-            found.add(int(entry))
-    return found
+    return {p.pid for p in hostprobe.processes() if p.ppid == me and p.alive}
 
 
 def _mounts() -> set[str]:
@@ -387,18 +373,11 @@ def _fault_containers() -> list[str]:
 
 def processes_mentioning(text: str) -> list[str]:
     """Live processes whose command line contains ``text`` (not this one)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if stat.rpartition(")")[2].split()[0] != "Z" and text in cmdline:
-            found.append(f"{entry}: {cmdline.strip()}")
-    return found
+    return [
+        f"{p.pid}: {p.cmdline}"
+        for p in hostprobe.processes()
+        if p.pid != os.getpid() and text in p.cmdline and p.alive
+    ]
 
 
 @pytest.fixture(autouse=True)

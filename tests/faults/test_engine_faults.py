@@ -44,7 +44,7 @@ def register(lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # t
     from hostnet.engine.labs import registry
 
     monkeypatch.setenv("HOSTNET_LABS_FILE", str(tmp_path / "labs.json"))
-    registry.add(registry.LabSpec(name=lab.name, ssh_config=str(lab.ssh_config)))
+    registry.add(lab.spec())
 
 
 # ------------------------------------------------------------------ dockerd stops
