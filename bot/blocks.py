@@ -23,6 +23,7 @@ BLOCKS_MAX = 50
 BUTTON_MAX = 75
 
 RUN, HINT, SKIP, QUIZ = "hostnet.run", "hostnet.hint", "hostnet.skip", "hostnet.quiz"
+PREDICT = "hostnet.predict"
 
 
 # -- building blocks --------------------------------------------------------------------

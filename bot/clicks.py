@@ -56,6 +56,21 @@ class Clicks:
             return
         self._jobs.submit_quietly(self._flow.hint, s, number)
 
+    def predict(self, click: Click) -> None:
+        """A prediction's choice, before the step runs: taken once per turn."""
+        found = self._session(click)
+        if found is None:
+            return
+        s, turn, choice = found
+        if choice is None:
+            log.warning("ignored a prediction click without a choice %r", click.value)
+            return
+        predicted = self._store.predict(s.id, turn, choice)
+        if predicted is None:
+            self._stale(s, turn)
+            return
+        self._jobs.submit(predicted.id, self._flow.predicted, predicted.id, click.message_ts)
+
     def answer(self, click: Click) -> None:
         """A knowledge-check choice."""
         found = self._session(click)

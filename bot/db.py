@@ -57,7 +57,18 @@ CREATE TABLE IF NOT EXISTS bot_events (
     event_id TEXT PRIMARY KEY,
     seen_at  REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS bot_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+# Forward migrations, applied in order on start; bot_meta's schema_version says
+# how many a database has had (the first round's databases: none).
+MIGRATIONS = [
+    # 1: the prediction a learner made for the live step (None: not asked yet).
+    "ALTER TABLE bot_sessions ADD COLUMN prediction INTEGER",
+]
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreProblem(HostnetError):
@@ -76,6 +87,25 @@ class Database:
         with self._lock, self._read() as db:
             db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             db.executescript(_SCHEMA)  # (it commits by itself)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._write() as db:  # one writer: two bots starting at once migrate once
+            row = db.execute("SELECT value FROM bot_meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreProblem(
+                    f"the bot database {self.path} was written by a newer docker-hostnet "
+                    f"(schema {version}; this one knows {SCHEMA_VERSION})",
+                    hint="please upgrade: pip install --upgrade docker-hostnet",
+                )
+            for statement in MIGRATIONS[version:]:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO bot_meta (key, value) VALUES ('schema_version', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
 
     # == connections ====================================================================
 

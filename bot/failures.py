@@ -4,7 +4,7 @@ message in the lesson's thread, and the lab goes back to the pool or out of it."
 from __future__ import annotations
 
 from hostnet.engine.errors import HostnetError, TargetError
-from hostnet.engine.session import PrerequisiteFailed
+from hostnet.engine.outcomes import PrerequisiteFailed
 
 from . import messages as ui
 from .blocks import esc

@@ -114,9 +114,24 @@ class LessonFlow:
         else:
             self.offer_step(s, index, fresh=False, note=f"Step {index + 1} again")
 
+    def predicted(self, session_id: int, message_ts: str) -> None:
+        """The prediction was taken (``store.predict``): keep it, and give the step Run."""
+        s = self._core.session(session_id)
+        assert s.prediction is not None
+        lesson = self._core.lesson_of(s)
+        self._session(s, lesson).predict(s.step_index, s.prediction)
+        message = ui.step(lesson, s.step_index, s.id, s.turn, s.lab or "?", predicted=s.prediction)
+        self._core.update(s, message_ts, message)
+
     def skip(self, session_id: int, message_ts: str) -> None:
         s = self._core.session(session_id)
-        self._session(s, self._core.lesson_of(s)).skip_step(s.step_index)
+        assert s.lab is not None
+        transcript = ui.Transcript()
+        lab = self._core.connections.get(s.lab)
+        self._session(s, self._core.lesson_of(s), lab, transcript).skip_step(s.step_index)
+        if transcript.answers:  # what the learner no longer has to find
+            text = "\n".join(ui.answer_text(q, a) for q, a in transcript.answers)
+            self._core.post(s, (text, [ui.section(text)]))
         self.advance(self._store.record_skip(s.id))
 
     def answer(self, session_id: int, choice: int, message_ts: str) -> None:
@@ -138,9 +153,9 @@ class LessonFlow:
             self.finish(s)
 
     def hint(self, s: Session, number: int) -> None:
-        step = self._core.lesson_of(s).steps[s.step_index]
-        text = step.hints[number - 1] if number <= len(step.hints) else None
-        self._core.post_quietly(s, ui.hint(number, len(step.hints), text))
+        """Hint ``number``; a challenge's last one is a command that works (help)."""
+        hint = self._session(s, self._core.lesson_of(s)).hint(s.step_index, number)
+        self._core.post_quietly(s, ui.hint(hint.number, hint.total, hint.text))
 
     def end(self, session_id: int, text: str) -> None:
         """Stop or expiry (already recorded): clean the lab, give it back, say so."""
@@ -168,7 +183,10 @@ class LessonFlow:
         """Post step ``index`` with live buttons (a new turn)."""
         s = self._store.offer_step(s.id, index, fresh=fresh)
         lesson = self._core.lesson_of(s)
-        ts = self._core.post(s, ui.step(lesson, index, s.id, s.turn, s.lab or "?", note=note))
+        message = ui.step(
+            lesson, index, s.id, s.turn, s.lab or "?", note=note, predicted=s.prediction
+        )
+        ts = self._core.post(s, message)
         self._store.set_message(s.id, ts)
 
     def offer_quiz(self, s: Session, index: int) -> None:

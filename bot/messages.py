@@ -17,6 +17,7 @@ from hostnet.engine.targets import CommandResult
 
 from .blocks import (
     HINT,
+    PREDICT,
     QUIZ,
     RUN,
     SKIP,
@@ -49,6 +50,9 @@ class Transcript:
     prerequisites: tuple[CheckResult, ...] = ()
     cleanup: ev.CleanupFinished | None = None
     quiz: ev.QuizAnswered | None = None
+    helped: bool = False
+    prediction: ev.PredictionRevealed | None = None
+    answers: tuple[tuple[str, str], ...] = ()
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.Output):
@@ -59,6 +63,11 @@ class Transcript:
             self.checks.append(event.result)
         elif isinstance(event, ev.StepFinished):
             self.passed = event.passed
+            self.helped = event.helped
+        elif isinstance(event, ev.PredictionRevealed):
+            self.prediction = event
+        elif isinstance(event, ev.AnswersRevealed):
+            self.answers = event.answers
         elif isinstance(event, ev.PrerequisitesChecked):
             self.prerequisites = event.results
         elif isinstance(event, ev.CleanupFinished):
@@ -124,6 +133,9 @@ def _step_head(lesson: Lesson, index: int, note: str | None) -> list[Block]:
     blocks = []
     if note:
         blocks.append(context(note))
+    if step.challenge:
+        goal = f"*{esc(title)}* (a challenge)\n*Goal:* {esc(step.explanation.strip())}"
+        return [*blocks, section(goal)]
     blocks += [
         section(f"*{esc(title)}*\n{esc(step.explanation.strip())}"),
         preformatted(f"$ {step.command}"),
@@ -132,24 +144,58 @@ def _step_head(lesson: Lesson, index: int, note: str | None) -> list[Block]:
 
 
 def step(
-    lesson: Lesson, index: int, session_id: int, turn: int, lab: str, *, note: str | None = None
+    lesson: Lesson,
+    index: int,
+    session_id: int,
+    turn: int,
+    lab: str,
+    *,
+    note: str | None = None,
+    predicted: int | None = None,
 ) -> Message:
-    """A step with its live buttons (``value`` = ``session:turn``)."""
+    """A step with its live buttons (``value`` = ``session:turn``); a step that
+    asks for a prediction shows its choices first, and Run once it is made."""
     s = lesson.steps[index]
     value = f"{session_id}:{turn}"
-    retry = note is not None
-    blocks = [
-        *_step_head(lesson, index, note),
+    blocks = _step_head(lesson, index, note)
+    if s.predict is not None and predicted is None:
+        choices = "\n".join(f"{n}. {esc(c)}" for n, c in enumerate(s.predict.choices, start=1))
+        blocks += [
+            section(f"🤔 *Predict first:* {esc(s.predict.question)}\n{choices}"),
+            {
+                "type": "actions",
+                "block_id": f"predict-{session_id}-{turn}",
+                "elements": [
+                    button(f"{n}. {c}", f"{PREDICT}.{n}", f"{value}:{n}")
+                    for n, c in enumerate(s.predict.choices, start=1)
+                ][:25],
+            },
+            context("Run on my lab comes once you have predicted; the answer after the run."),
+        ]
+        return f"Step {index + 1}: {s.title}: predict first", bounded(blocks)
+    if s.predict is not None and predicted is not None:
+        blocks.append(context(f"You predicted: *{esc(s.predict.choices[predicted - 1])}*"))
+    run = "Run again on my lab" if note is not None else "Run on my lab"
+    blocks += [
         {
             "type": "actions",
             "block_id": f"step-{session_id}-{turn}",
             "elements": [
-                button("Run again on my lab" if retry else "Run on my lab", RUN, value, "primary"),
+                button(run, RUN, value, "primary"),
                 button("Hint", HINT, value),
                 button("Skip", SKIP, value),
             ],
         },
-        context(f"Runs on *{esc(lab)}* · time limit {s.timeout:g} s"),
+        context(
+            (
+                "No command this time: find one that reaches the goal, on your lab. *Hint* "
+                "gives one layer at a time, the last is a command that works; *Run on my "
+                "lab* runs that one for you (solved with help). "
+                if s.challenge
+                else ""
+            )
+            + f"Runs on *{esc(lab)}* · time limit {s.timeout:g} s"
+        ),
     ]
     return f"Step {index + 1}: {s.title}", blocks
 
@@ -183,8 +229,9 @@ def result(lesson: Lesson, index: int, lab: str, transcript: Transcript) -> Mess
     step_ = lesson.steps[index]
     passed = bool(transcript.passed)
     took = f" · {transcript.result.duration:.1f} s" if transcript.result else ""
+    helped = " (solved with help)" if transcript.helped else ""
     head = (
-        f"✓ *Step {index + 1} passed* on {esc(lab)}{took}"
+        f"✓ *Step {index + 1} passed* on {esc(lab)}{took}{helped}"
         if passed
         else f"✗ *Step {index + 1} failed* on {esc(lab)}{took}"
     )
@@ -198,6 +245,16 @@ def result(lesson: Lesson, index: int, lab: str, transcript: Transcript) -> Mess
     output = clip(f"$ {step_.command}\n{transcript.output}") + exit_note
     blocks = [section(head), preformatted(output)]
     blocks += [section(check_text(check)) for check in transcript.checks]
+    if transcript.prediction is not None:
+        p = transcript.prediction
+        verdict = "✓ right" if p.correct else "not quite"
+        blocks.append(
+            section(
+                f"🤔 *{verdict}*: you predicted *{esc(p.chosen)}*; you saw *{esc(p.right)}*.\n"
+                f"{esc(p.explanation)}"
+            )
+        )
+    blocks += [section(answer_text(question, a)) for question, a in transcript.answers]
     if not passed:
         blocks.append(
             context(
@@ -207,6 +264,10 @@ def result(lesson: Lesson, index: int, lab: str, transcript: Transcript) -> Mess
         )
     word = "passed" if passed else "failed"
     return f"Step {index + 1} {word} on {lab}", bounded(blocks)
+
+
+def answer_text(question: str, answer: str) -> str:
+    return f"💬 {esc(question)} *{esc(answer)}*"
 
 
 def hint(number: int, total: int, text: str | None) -> Message:

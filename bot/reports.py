@@ -62,6 +62,7 @@ def progress(core: BotCore) -> Message:
     for session in core.store.recent(since=now - PROGRESS_WINDOW):
         latest[session.learner] = session  # ordered by id: the newest wins
     rows = [_row(core, s, now) for s in latest.values()]
+    rows += _predictions(core, {s.lesson for s in latest.values()}, now - PROGRESS_WINDOW)
     legend = (
         "✓ passed · ✗ failed · ↷ skipped · ▶ current · · not yet · "
         f"⚠️ stuck: over {core.config.stuck_minutes:g} min on a step or "
@@ -98,6 +99,23 @@ def _row(core: BotCore, s: Session, now: float) -> str:
     elif not s.is_open:
         row += f" · {s.status}"
     return row
+
+
+def _predictions(core: BotCore, lessons: set[str], since: float) -> list[str]:
+    """Per question asked before a step: how many learners predicted right."""
+    rows = []
+    for lesson_id in sorted(lessons):
+        lesson = core.catalog.lesson(lesson_id, None)
+        rates = core.progress.prediction_rates(lesson_id, since=since)
+        for number, step in enumerate(lesson.steps, start=1):
+            if step.predict is None or step.id not in rates:
+                continue
+            right, total = rates[step.id]
+            rows.append(
+                f"🤔 lesson {lesson.number}, step {number}: “{ui.esc(step.predict.question)}” "
+                f"predicted right by {right} of {total} ({round(100 * right / total)}%)"
+            )
+    return rows
 
 
 def _time(epoch: float) -> str:

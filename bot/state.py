@@ -106,6 +106,7 @@ class Session:
     step_started_at: float | None
     last_active: float
     finished_at: float | None
+    prediction: int | None = None  # the learner's prediction for the live step (1-based)
 
     def __post_init__(self) -> None:
         # Rows come from the database as plain strings.

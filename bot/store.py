@@ -138,13 +138,28 @@ class BotStore(Database):
         now = time.time()
         values: dict[str, Any] = {"step_index": index, "last_active": now}
         if fresh:
-            values.update(hints_shown=0, failures=0, step_started_at=now)
+            values.update(hints_shown=0, failures=0, step_started_at=now, prediction=None)
         return self._next_turn(session_id, Phase.STEP, values)
 
     def offer_quiz(self, session_id: int, index: int) -> Session:
         return self._next_turn(
             session_id, Phase.QUIZ, {"quiz_index": index, "last_active": time.time()}
         )
+
+    def predict(self, session_id: int, turn: int, choice: int) -> Session | None:
+        """The learner's prediction for the live step, taken once; None when the
+        turn is not live or a prediction was made already (a double click)."""
+        with self._write() as db:
+            won = (
+                db.execute(
+                    "UPDATE bot_sessions SET prediction = ?, last_active = ?"
+                    " WHERE id = ? AND turn = ? AND phase = 'step' AND state = 'ready'"
+                    " AND status = 'active' AND prediction IS NULL",
+                    (choice, time.time(), session_id, turn),
+                ).rowcount
+                == 1
+            )
+        return self.get(session_id) if won else None
 
     def set_message(self, session_id: int, message_ts: str) -> Session:
         """The message with the live turn's buttons."""

@@ -15,9 +15,14 @@ from .targets import CommandResult
 
 @dataclass(frozen=True)
 class Event:
+    @classmethod
+    def name(cls) -> str:
+        """The event's name in JSON: ``step_started`` for StepStarted."""
+        return _snake(cls.__name__)
+
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
-        return {"event": _snake(type(self).__name__), **data}
+        return {"event": self.name(), **data}
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class StepStarted(Event):
     title: str
     command: str
     explanation: str = ""
+    challenge: bool = False  # the goal is shown, not the command
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,48 @@ class StepFinished(Event):
     passed: bool
     hints: tuple[str, ...] = ()
     skipped: bool = False
+    helped: bool = False  # passed with help (a challenge the tool ran, or whose solution was shown)
+
+
+@dataclass(frozen=True)
+class SetupFinished(Event):
+    """The lesson's ``setup:`` commands, run before step 1 (the last one may have failed)."""
+
+    results: tuple[CommandResult, ...]
+
+
+@dataclass(frozen=True)
+class PredictionMade(Event):
+    """The learner's prediction before a step; its answer is not told yet."""
+
+    step: str
+    index: int  # 1-based
+    choice: int  # 1-based
+
+
+@dataclass(frozen=True)
+class PredictionRevealed(Event):
+    """After the step passed: "you predicted X; you saw Y", and why."""
+
+    step: str
+    index: int
+    question: str
+    choice: int
+    chosen: str
+    answer: int
+    right: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AnswersRevealed(Event):
+    """The answers to a step's questions, once the learner no longer has to find
+    them (the step was skipped, or run for them)."""
+
+    step: str
+    index: int
+    answers: tuple[tuple[str, str], ...]  # (question, the right answer)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import Literal
 import yaml
 
 from .errors import LessonError
-from .loader import _dotted, load_lesson
+from .loader import load_lesson
+from .yamlsource import dotted
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _text_problems(path: Path) -> list[Problem]:
                 (i for i, line in enumerate(lines, 1) if re.match(rf"\s+{re.escape(name)}:", line)),
                 0,
             )
-            field = _dotted(("variables", name))  # (a name may hold any character)
+            field = dotted(("variables", name))  # (a name may hold any character)
             problems.append(Problem("warning", f"{path}:{line}: {field}: declared but never used"))
     return problems
 

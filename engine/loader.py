@@ -11,11 +11,10 @@ In commands (``command``, ``run``, ``cleanup``) values are shell-quoted.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,22 @@ from pydantic import BaseModel, ValidationError
 
 from .checks import REGISTRY, Check
 from .errors import LessonError
-from .model import FORMAT_VERSION, Concept, Lesson, Step, Variable
+from .model import FORMAT_VERSION, SLUG, Concept, Lesson, Step, Variable
+from .yamlsource import (
+    Loc,
+    as_list,
+    did_you_mean,
+    dotted,
+    line_of,
+    parse,
+    reader_line,
+    short,
+)
 
 _VAR = re.compile(r"@(@?)\{([A-Za-z0-9_-]*)\}")
 MAX_VALUES = 100_000  # after YAML aliases are expanded; a real lesson has about 500
 MAX_DEPTH = 32  # a lesson's deepest field is 5 levels down
 _COMMAND_KEYS = {"command", "run"}
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
-Loc = tuple[str | int, ...]
 
 
 def lessons_dir() -> Path:
@@ -101,56 +108,16 @@ def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
             hint="save the file as UTF-8",
         ) from None
     try:
-        root, data = _parse(text)
+        root, data = parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        at = mark.line + 1 if mark else _reader_line(text, getattr(exc, "position", None))
+        at = mark.line + 1 if mark else reader_line(text, getattr(exc, "position", None))
         where = f"{path}:{at}" if at else str(path)
         problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
         raise LessonError(f"{where}: not valid YAML: {problem}") from None
     except RecursionError:  # only without libyaml, whose parser stops at depth 1000 itself
         raise LessonError(f"{path}:1: not valid YAML: nested too deeply") from None
     return _Document(path, root, data).build(values or {})
-
-
-def _reader_line(text: str, position: int | None) -> int | None:
-    """The line of a character the YAML reader refused (libyaml counts bytes)."""
-    if position is None:
-        return None
-    if _Loader is not yaml.SafeLoader:
-        return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
-    return text[:position].count("\n") + 1
-
-
-# libyaml's loader when PyYAML has it (about 10x faster than the pure Python one).
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LocatingLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Scalars Python cannot represent (``number: 2024-02-30``, an int of 5,000
-    digits, ``!!int x``) become YAML errors with their line, not a ValueError;
-    so do integers beyond 64 bits (SQLite's limit; their repr() may even fail)."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            value = super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
-            problem = f"cannot read {_short(node.value)!r}: {str(exc).split(';')[0]}"
-        else:
-            if not isinstance(value, int) or -(2**63) <= value < 2**63:
-                return value
-            problem = f"number too large: {_short(node.value)}"
-        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
-
-
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the data, from one parse."""
-    loader = _LocatingLoader(text)
-    try:
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    finally:
-        loader.dispose()
 
 
 class _Document:
@@ -162,9 +129,9 @@ class _Document:
         self.data = data
 
     def error(self, loc: Loc, message: str, hint: str | None = None) -> LessonError:
-        line = self._line(loc) or 1  # (an empty file: line 1)
+        line = line_of(self.root, loc) or 1  # (an empty file: line 1)
         where = f"{self.path}:{line}"
-        field = _dotted(loc)
+        field = dotted(loc)
         return LessonError(f"{where}: {field + ': ' if field else ''}{message}", hint=hint)
 
     def build(self, values: Mapping[str, str]) -> Lesson:
@@ -172,6 +139,7 @@ class _Document:
             raise self.error((), "a lesson file must be a mapping (key: value) at the top level")
         self._check_format_version()
         self._check_kinds()
+        self._check_step_ids()
         bound = self._substitute(self._bind_values(values))
         try:
             return Lesson.model_validate(bound)
@@ -203,15 +171,58 @@ class _Document:
             if not isinstance(kind, str) or kind not in REGISTRY:  # (a list is unhashable)
                 raise self.error(
                     (*loc, "kind"),
-                    f"unknown check {_short(kind)!r}{_did_you_mean(str(kind), REGISTRY)}",
+                    f"unknown check {short(kind)!r}{did_you_mean(str(kind), REGISTRY)}",
+                )
+            step = self._step_of(loc)
+            if kind == "output" and isinstance(step, dict) and step.get("challenge") is True:
+                raise self.error(
+                    (*loc, "kind"),
+                    "an output check on a challenge step: any way of reaching the goal must "
+                    "pass, so a challenge is verified by state (container, port, http, "
+                    "command, …), not by what one command printed",
+                )
+            if "from" in check and "from" not in REGISTRY[kind].model_fields:
+                able = sorted(k for k, c in REGISTRY.items() if "from" in c.model_fields)
+                raise self.error(
+                    (*loc, "from"),
+                    f"a {kind} check cannot be made from elsewhere: `from` is for "
+                    f"{' and '.join(able)} checks",
                 )
 
+    def _check_step_ids(self) -> None:
+        """Step ids are fixed slugs (progress and the bot keep them), each used once;
+        a duplicate is reported at its own line."""
+        seen: dict[str, int] = {}
+        for index, step in enumerate(as_list(self.data.get("steps"))):
+            if not isinstance(step, dict) or not isinstance(step.get("id"), str):
+                continue  # (the model says what is missing or wrong)
+            step_id = step["id"]
+            if not re.fullmatch(SLUG, step_id):
+                raise self.error(
+                    ("steps", index, "id"),
+                    f"step id {short(step_id)!r} is not a slug: lower-case letters, digits "
+                    "and '-', starting with a letter or digit"
+                    + (" (no variables: progress is kept by id)" if "@{" in step_id else ""),
+                )
+            if step_id in seen:
+                raise self.error(
+                    ("steps", index, "id"),
+                    f"duplicate step id {step_id!r} (step {seen[step_id] + 1} has it too)",
+                )
+            seen[step_id] = index
+
+    def _step_of(self, loc: Loc) -> Any:
+        """The step a check at ``loc`` belongs to (None for a prerequisite)."""
+        if loc[0] != "steps":
+            return None
+        return as_list(self.data.get("steps"))[int(loc[1])]
+
     def _checks(self) -> Iterator[tuple[Loc, Any]]:
-        for index, check in enumerate(_list(self.data.get("prerequisites"))):
+        for index, check in enumerate(as_list(self.data.get("prerequisites"))):
             yield ("prerequisites", index), check
-        for s, step in enumerate(_list(self.data.get("steps"))):
+        for s, step in enumerate(as_list(self.data.get("steps"))):
             if isinstance(step, dict):
-                for c, check in enumerate(_list(step.get("checks"))):
+                for c, check in enumerate(as_list(step.get("checks"))):
                     yield ("steps", s, "checks", c), check
 
     def _bind_values(self, values: Mapping[str, str]) -> dict[str, str]:
@@ -222,7 +233,7 @@ class _Document:
         if unknown:
             raise LessonError(
                 f"lesson {self.data.get('id', self.path.stem)!r} has no variable {unknown[0]!r}"
-                f"{_did_you_mean(unknown[0], declared)}",
+                f"{did_you_mean(unknown[0], declared)}",
                 hint=f"its variables: {', '.join(declared) or 'none'}",
             )
         bound = {}
@@ -262,7 +273,7 @@ class _Document:
             if name not in bound:
                 raise self.error(
                     loc,
-                    f"unknown variable @{{{name}}}{_did_you_mean(name, bound)}",
+                    f"unknown variable @{{{name}}}{did_you_mean(name, bound)}",
                     hint="declare it under `variables:` with a default",
                 )
             return shlex.quote(bound[name]) if quote else bound[name]
@@ -272,15 +283,21 @@ class _Document:
     def _from_validation(self, exc: ValidationError, values: Mapping[str, str]) -> LessonError:
         err = exc.errors()[0]
         loc = _strip_tags(tuple(err["loc"]))
-        message = err["msg"]
+        message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             field = str(loc[-1])
             allowed = _allowed_fields(loc[:-1], self.data)
-            message = f"unknown field {field!r}{_did_you_mean(field, allowed)}"
+            message = f"unknown field {field!r}{did_you_mean(field, allowed)}"
         elif err["type"] == "missing":
             message = f"missing required field {loc[-1]!r}"
+        elif err["type"] == "literal_error" and isinstance(err.get("input"), str):
+            expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            message = (
+                f"{short(err['input'])!r} is not one of {', '.join(expected)}"
+                f"{did_you_mean(err['input'], expected)}"
+            )
         elif "input" in err and not isinstance(err["input"], dict | list):
-            message = f"{message} (got {_short(err['input'])!r})"
+            message = f"{message} (got {short(err['input'])!r})"
         more = len(exc.errors()) - 1
         hint = f"{more} more problem(s) after this one" if more else None
         if values:
@@ -290,29 +307,6 @@ class _Document:
                 + ", ".join(f"{k}={v!r}" for k, v in values.items())
             )
         return self.error(loc, message, hint)
-
-    def _line(self, loc: Loc) -> int | None:
-        node = self.root
-        line = node.start_mark.line + 1 if node is not None else None
-        for part in loc:
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if key.value == str(part):
-                        child = value if not isinstance(value, yaml.ScalarNode) else key
-                        line = key.start_mark.line + 1
-                        break
-            elif (
-                isinstance(node, yaml.SequenceNode)
-                and isinstance(part, int)
-                and part < len(node.value)
-            ):
-                child = node.value[part]
-                line = child.start_mark.line + 1
-            if child is None:
-                break
-            node = child
-        return line
 
 
 def _strip_tags(loc: Loc) -> Loc:
@@ -345,32 +339,3 @@ def _allowed_fields(loc: Loc, data: Any) -> list[str]:
         }
         model = sections.get(str(loc[0]), Lesson) if loc else Lesson
     return list(model.model_fields)
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int) and not isinstance(part, bool):
-            text += f"[{part}]"
-        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
-            text += f".{part}" if text else part
-        else:  # a key with blanks, dots or control characters ("\x1b[2J"), or not a string
-            text += f"[{_short(part)!r}]"
-    return text
-
-
-def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _short(value: Any, limit: int = 60) -> Any:
-    """A value for an error message: long strings (and other long values) cut."""
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return value
-    return text[:limit] + f"… ({len(text) - limit} more characters)"
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

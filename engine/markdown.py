@@ -20,10 +20,26 @@ def lesson_markdown(lesson: Lesson) -> str:
         lines += ["## Before you start", ""]
         lines += [f"- {_sentence(check)}" for check in lesson.prerequisites]
         lines.append("")
+    if lesson.setup:
+        lines += ["## Starting state", "", "The lesson begins by running:", "", "```console"]
+        lines += [f"$ {c}" for c in lesson.setup] + ["```", ""]
     lines += ["## Steps", ""]
     for number, step in enumerate(lesson.steps, start=1):
-        lines += [f"### {number}. {step.title}", "", _flat(step.explanation), ""]
-        lines += ["```console", f"$ {step.command}", "```", ""]
+        challenge = " (challenge)" if step.challenge else ""
+        lines += [f"### {number}. {step.title}{challenge}", ""]
+        if step.predict is not None:
+            lines += [f"**Predict first:** {_flat(step.predict.question)}", ""]
+            lines += [f"- {_flat(choice)}" for choice in step.predict.choices] + [""]
+        lines += [("**Goal:** " if step.challenge else "") + _flat(step.explanation), ""]
+        if step.challenge:
+            lines += ["<details><summary>One way to do it</summary>", ""]
+            lines += ["```console", f"$ {step.command}", "```", "", "</details>", ""]
+        else:
+            lines += ["```console", f"$ {step.command}", "```", ""]
+        if step.predict is not None:
+            right = step.predict.choices[step.predict.answer - 1]
+            lines += ["<details><summary>What you will see</summary>", ""]
+            lines += [f"{_flat(right)}: {_flat(step.predict.explanation)}", "", "</details>", ""]
         lines += ["What is verified:", ""]
         lines += [f"- {_sentence(check)}" for check in step.checks]
         lines.append("")

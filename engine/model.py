@@ -42,16 +42,66 @@ class Concept(_Model):
     text: str
 
 
+class MultipleChoice(_Model):
+    """A question with choices: a knowledge check, or a prediction before a step."""
+
+    question: str
+    choices: list[str] = Field(min_length=2)
+    answer: int = Field(ge=1, description="The right choice, counted from 1.")
+    explanation: str = Field(description="Why; shown once the answer is known.")
+
+    @model_validator(mode="after")
+    def _answer_is_a_choice(self) -> MultipleChoice:
+        if self.answer > len(self.choices):
+            raise ValueError(f"answer {self.answer} but only {len(self.choices)} choices")
+        return self
+
+
 class Step(_Model):
     id: str = Field(pattern=SLUG, description="Stable id (progress and the bot refer to it).")
     title: str
-    explanation: str = Field(description="What the step shows and why; Markdown.")
-    command: str = Field(description="The exact command the learner types.")
+    explanation: str = Field(
+        description="What the step shows and why; Markdown. On a challenge step: the goal."
+    )
+    command: str = Field(
+        description="The exact command the learner types; on a challenge step, one way to "
+        "reach the goal (the last hint, and what --auto runs)."
+    )
     checks: list[CheckSpec] = Field(min_length=1, description="All must pass.")
     hints: list[str] = Field(default_factory=list, description="From gentle to explicit.")
     timeout: float = Field(
         default=60, gt=0, le=3600, description="Seconds before the command is killed."
     )
+    challenge: bool = Field(
+        default=False,
+        description="The learner sees the goal, not the command; hints reveal the solution "
+        "one layer at a time, the last one being the command. Verified by state only: "
+        "no output checks.",
+    )
+    predict: MultipleChoice | None = Field(
+        default=None,
+        description="Asked before the learner runs the command; the answer is shown only "
+        'after the step passed ("you predicted X; you saw Y").',
+    )
+    map: bool = Field(
+        default=False, description="After the step's checks, show the live network map."
+    )
+
+    @model_validator(mode="after")
+    def _state_only_when_a_challenge(self) -> Step:
+        if self.challenge and any(check.kind == "output" for check in self.checks):
+            raise ValueError(
+                f"step {self.id!r} is a challenge: any way of reaching the goal must pass, so "
+                "it is verified by state, not by what one command printed: use state checks "
+                "(container, port, http, command, …) instead of output"
+            )
+        return self
+
+    def hint_layers(self) -> list[str]:
+        """The hints in the order they are given; a challenge's last layer is the command."""
+        if not self.challenge:
+            return list(self.hints)
+        return [*self.hints, f"One way: `{self.command}`"]
 
     @model_validator(mode="after")
     def _verifiable_either_way(self) -> Step:
@@ -79,21 +129,6 @@ class Step(_Model):
         return [b for check in self.checks for b in check.baselines()]
 
 
-class QuizQuestion(_Model):
-    """A knowledge check at the end of a lesson, drawn from what it showed."""
-
-    question: str
-    choices: list[str] = Field(min_length=2)
-    answer: int = Field(ge=1, description="The right choice, counted from 1.")
-    explanation: str = Field(description="Why; shown after a wrong answer.")
-
-    @model_validator(mode="after")
-    def _answer_is_a_choice(self) -> QuizQuestion:
-        if self.answer > len(self.choices):
-            raise ValueError(f"answer {self.answer} but only {len(self.choices)} choices")
-        return self
-
-
 class Lesson(_Model):
     format_version: Literal[1]
     id: str = Field(pattern=SLUG)
@@ -107,9 +142,15 @@ class Lesson(_Model):
         default_factory=list,
         description="Checked before anything runs; a failure stops the lesson.",
     )
+    setup: list[str] = Field(
+        default_factory=list,
+        description="Commands run after the prerequisites and before step 1, to create the "
+        "lesson's starting state (a host service holding a port, …); a failure stops the "
+        "lesson and runs the cleanup. The cleanup must undo them.",
+    )
     concepts: list[Concept] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
-    quiz: list[QuizQuestion] = Field(
+    quiz: list[MultipleChoice] = Field(
         default_factory=list, description="Knowledge checks asked after the last step."
     )
     cleanup: list[str] = Field(

@@ -16,6 +16,8 @@ from .errors import ProgressError
 
 Status = Literal["passed", "failed", "skipped"]
 
+# The schema's version is SQLite's user_version; each migration brings a file
+# from the version before it to its own (a file of the first round is 0).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS step_progress (
     learner    TEXT NOT NULL,
@@ -42,6 +44,22 @@ CREATE TABLE IF NOT EXISTS quiz_answers (
     answered_at REAL NOT NULL
 );
 """
+_MIGRATIONS = [
+    # 1: "solved with help" (a challenge run by the tool, or its solution shown),
+    # and predictions made before a step.
+    """
+    ALTER TABLE step_progress ADD COLUMN helped INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE predictions (
+        learner    TEXT NOT NULL,
+        lesson     TEXT NOT NULL,
+        step       TEXT NOT NULL,
+        choice     INTEGER NOT NULL,
+        correct    INTEGER NOT NULL,
+        predicted_at REAL NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 def default_path() -> Path:
@@ -58,6 +76,13 @@ class StepProgress:
     status: Status
     attempts: int
     updated_at: float
+    helped: bool = False  # passed with help: the tool ran a challenge, or its solution was shown
+
+
+@dataclass(frozen=True)
+class Prediction:
+    choice: int  # 1-based
+    correct: bool
 
 
 class ProgressStore:
@@ -65,6 +90,26 @@ class ProgressStore:
         self.path = path or default_path()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._connect() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise ProgressError(
+                f"the progress database {self.path} was written by a newer docker-hostnet "
+                f"(schema {version}; this one knows {SCHEMA_VERSION})",
+                hint="please upgrade: pip install --upgrade docker-hostnet",
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self._connect() as db:  # one transaction per migration
+                db.execute("BEGIN IMMEDIATE")
+                if int(db.execute("PRAGMA user_version").fetchone()[0]) != number:
+                    continue  # another process migrated it meanwhile
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -88,16 +133,20 @@ class ProgressStore:
             "HOSTNET_PROGRESS_DB selects another file",
         )
 
-    def record(self, learner: str, lesson: str, step: str, status: Status) -> None:
+    def record(
+        self, learner: str, lesson: str, step: str, status: Status, *, helped: bool = False
+    ) -> None:
         with self._connect() as db:
             db.execute(
-                """INSERT INTO step_progress (learner, lesson, step, status, attempts, updated_at)
-                   VALUES (?, ?, ?, ?, 1, ?)
+                """INSERT INTO step_progress
+                       (learner, lesson, step, status, attempts, updated_at, helped)
+                   VALUES (?, ?, ?, ?, 1, ?, ?)
                    ON CONFLICT (learner, lesson, step) DO UPDATE SET
                        status = excluded.status,
                        attempts = step_progress.attempts + 1,
-                       updated_at = excluded.updated_at""",
-                (learner, lesson, step, status, time.time()),
+                       updated_at = excluded.updated_at,
+                       helped = excluded.helped""",
+                (learner, lesson, step, status, time.time(), int(helped)),
             )
 
     def save_state(self, learner: str, lesson: str, values: dict[str, Any]) -> None:
@@ -107,6 +156,13 @@ class ProgressStore:
                 "INSERT INTO lesson_state (learner, lesson, key, value) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (learner, lesson, key) DO UPDATE SET value = excluded.value",
                 [(learner, lesson, key, json.dumps(value)) for key, value in values.items()],
+            )
+
+    def clear_state(self, learner: str, lesson: str) -> None:
+        """Forget what a go at the lesson kept (a new go begins); progress stays."""
+        with self._connect() as db:
+            db.execute(
+                "DELETE FROM lesson_state WHERE learner = ? AND lesson = ?", (learner, lesson)
             )
 
     def load_state(self, learner: str, lesson: str) -> dict[str, Any]:
@@ -140,16 +196,54 @@ class ProgressStore:
     def lesson(self, learner: str, lesson: str) -> dict[str, StepProgress]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT step, status, attempts, updated_at FROM step_progress "
+                "SELECT step, status, attempts, updated_at, helped FROM step_progress "
                 "WHERE learner = ? AND lesson = ?",
                 (learner, lesson),
             ).fetchall()
-        return {row[0]: StepProgress(*row) for row in rows}
+        return {
+            row[0]: StepProgress(row[0], row[1], int(row[2]), float(row[3]), bool(row[4]))
+            for row in rows
+        }
+
+    def record_prediction(
+        self, learner: str, lesson: str, step: str, choice: int, correct: bool
+    ) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO predictions (learner, lesson, step, choice, correct, predicted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (learner, lesson, step, choice, int(correct), time.time()),
+            )
+
+    def prediction(
+        self, learner: str, lesson: str, step: str, *, since: float = 0.0
+    ) -> Prediction | None:
+        """The learner's latest prediction for ``step`` made since ``since``."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT choice, correct FROM predictions WHERE learner = ? AND lesson = ?"
+                " AND step = ? AND predicted_at >= ? ORDER BY predicted_at DESC LIMIT 1",
+                (learner, lesson, step, since),
+            ).fetchone()
+        return Prediction(int(row[0]), bool(row[1])) if row else None
+
+    def prediction_rates(self, lesson: str, *, since: float = 0.0) -> dict[str, tuple[int, int]]:
+        """Step → (learners who predicted right, learners who predicted), each
+        learner's first prediction counting (what they thought before they saw)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT step, SUM(correct), COUNT(*) FROM ("
+                "  SELECT step, learner, correct, MIN(predicted_at) FROM predictions"
+                "  WHERE lesson = ? AND predicted_at >= ? GROUP BY step, learner"
+                ") GROUP BY step",
+                (lesson, since),
+            ).fetchall()
+        return {str(step): (int(right), int(total)) for step, right, total in rows}
 
     def reset(self, learner: str, lesson: str | None = None) -> int:
         with self._connect() as db:
             removed = 0
-            for table in ("step_progress", "quiz_answers", "lesson_state"):
+            for table in ("step_progress", "quiz_answers", "lesson_state", "predictions"):
                 if lesson is None:
                     cur = db.execute(f"DELETE FROM {table} WHERE learner = ?", (learner,))
                 else:

@@ -3,10 +3,68 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from .checks import Check, CheckContext, CheckResult
+from .checks import Check, CheckContext, CheckResult, Mode, Question
 from .model import Step
+from .snapshots import Snapshots
+from .targets import CommandResult, Target
+
+
+class StepJudge:
+    """Judges a lesson's steps on a target against the lesson's snapshots."""
+
+    def __init__(
+        self,
+        target: Callable[[], Target],
+        snapshots: Callable[[], Snapshots],
+        *,
+        settle_timeout: float,
+    ) -> None:
+        self._target = target
+        self._snapshots = snapshots
+        self._settle_timeout = settle_timeout
+
+    def judge(
+        self,
+        step: Step,
+        mode: Mode,
+        *,
+        output: CommandResult | None = None,
+        answers: Mapping[str, str] | None = None,
+        settle: bool = True,
+        tries: int = 0,
+    ) -> list[CheckResult]:
+        """The step's checks for ``mode``; a command killed at its timeout fails first."""
+        ctx = self.context(step, output=output, answers=answers, tries=tries)
+        budget = self._settle_timeout if settle else 0.0
+        results = evaluate(step.checks_for(mode), ctx, settle_timeout=budget)
+        if output is not None and output.timed_out:
+            results.insert(0, timeout_result(step))
+        return results
+
+    def right_answers(self, step: Step) -> dict[str, set[str]]:
+        """Every answer that is true right now, for each of the step's questions."""
+        ctx = self.context(step)
+        return {c.question: c.right_answers(ctx) for c in step.checks if isinstance(c, Question)}
+
+    def context(
+        self,
+        step: Step,
+        *,
+        output: CommandResult | None = None,
+        answers: Mapping[str, str] | None = None,
+        tries: int = 0,
+    ) -> CheckContext:
+        snapshots = self._snapshots()
+        return CheckContext(
+            self._target(),
+            step_started=snapshots.step_started.get(step.id, snapshots.lesson_started),
+            output=output,
+            snapshots=snapshots,
+            answers=answers or {},
+            tries=tries,
+        )
 
 
 def evaluate(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from hostnet.engine.errors import EnvironmentProblem
 
+from .protocol import METADATA_COMMAND, metadata
+
 EXECUTABLE = "docker-hostnet"
 SYSTEM_DIR = Path("/usr/local/lib/docker/cli-plugins")
 
@@ -47,10 +49,6 @@ def wrapper_script(entry: Path) -> str:
     """A /bin/sh front for the plugin: the Docker CLI asks every plugin for its
     metadata on every `docker --help`, and sh answers in a millisecond where
     Python needs tens (measured in bench/run.py)."""
-    import json
-
-    from .main import METADATA_COMMAND, metadata
-
     answer = json.dumps(metadata())
     return (
         "#!/bin/sh\n"

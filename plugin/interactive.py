@@ -106,10 +106,13 @@ class Walkthrough:
     def _step(self, index: int) -> None:
         step = self.lesson.steps[index]
         self.session.begin_step(index)
+        if step.predict is not None:
+            self._predict(index)
+        what = "a command that reaches the goal" if step.challenge else "the command"
         hang(
             self.console,
             "  ",
-            "Run the command in your own terminal, then come back and check it,"
+            f"Run {what} in your own terminal, then come back and check it,"
             " or let me run it for you.",
         )
         hints_shown = 0
@@ -121,12 +124,12 @@ class Walkthrough:
             elif choice == "r":
                 outcome = self.session.run_step(index)
             elif choice == "h":
-                if hints_shown < len(step.hints):
-                    hint = step.hints[hints_shown]
-                    hints_shown += 1
-                    hang(self.console, f"  [yellow]Hint {hints_shown}/{len(step.hints)}:[/] ", hint)
-                else:
+                hint = self.session.hint(index, hints_shown + 1)
+                if hint.text is None:
                     self.console.print("  No more hints: press r and I will run it for you.")
+                else:
+                    hints_shown += 1
+                    hang(self.console, f"  [yellow]Hint {hint.number}/{hint.total}:[/] ", hint.text)
                 continue
             elif choice == "s":
                 self.session.skip_step(index)
@@ -138,7 +141,8 @@ class Walkthrough:
                 self.console.print(f"  Please type one of: {KEYS}", markup=False)
                 continue
             if outcome.passed:
-                self.console.print("  [bold green]✓ Step done.[/]")
+                helped = " (solved with help)" if outcome.helped else ""
+                self.console.print(f"  [bold green]✓ Step done{helped}.[/]")
                 return
             hang(
                 self.console,
@@ -147,25 +151,35 @@ class Walkthrough:
                 " or r to let me run it.",
             )
 
+    def _predict(self, index: int) -> None:
+        """Ask for the prediction before the learner runs anything."""
+        question = self.lesson.steps[index].predict
+        assert question is not None
+        hang(self.console, "  [bold]Predict:[/] ", question.question)
+        self.session.predict(index, self._choose(question.choices))
+
     def _quiz(self) -> None:
         self.console.print("\n[bold]Knowledge check[/]")
         for index, question in enumerate(self.lesson.quiz):
             self.console.print()
             hang(self.console, f"{index + 1}. ", question.question)
-            for number, choice in enumerate(question.choices, start=1):
-                hang(self.console, f"   {number}) ", choice)
-            count = len(question.choices)
-            while True:
-                if count <= 9:
-                    raw = self._key(f"  Your answer (1-{count}) > ")
-                else:  # two digits: a line
-                    raw = self._line(f"  Your answer (1-{count}) > ").strip()
-                if raw.isdigit() and 1 <= int(raw) <= count:
-                    break
-                if raw.lower() == "q":
-                    raise Quit
-                self.console.print(f"  Please type a number from 1 to {count}.")
-            self.session.answer_quiz(index, int(raw))
+            self.session.answer_quiz(index, self._choose(question.choices))
+
+    def _choose(self, choices: list[str]) -> int:
+        """One of ``choices``, by number (1-based); q quits."""
+        for number, choice in enumerate(choices, start=1):
+            hang(self.console, f"   {number}) ", choice)
+        count = len(choices)
+        while True:
+            if count <= 9:
+                raw = self._key(f"  Your answer (1-{count}) > ")
+            else:  # two digits: a line
+                raw = self._line(f"  Your answer (1-{count}) > ").strip()
+            if raw.isdigit() and 1 <= int(raw) <= count:
+                return int(raw)
+            if raw.lower() == "q":
+                raise Quit
+            self.console.print(f"  Please type a number from 1 to {count}.")
 
     def _key(self, prompt: str) -> str:
         try:

@@ -12,9 +12,7 @@ import json
 import os
 import sys
 
-PLUGIN_NAME = "hostnet"
-METADATA_COMMAND = "docker-cli-plugin-metadata"
-HOOK_COMMAND = "docker-cli-plugin-hooks"
+from .protocol import HOOK_COMMAND, METADATA_COMMAND, PLUGIN_NAME, hook_response, metadata
 
 # docker's global flags that take a value (docker/cli cli/flags); they reach a
 # plugin in argv: `docker --context lab hostnet lesson 1`.
@@ -30,37 +28,6 @@ _VALUE_FLAGS = {
     "--tlscert": "tlscert",
     "--tlskey": "tlskey",
 }
-
-
-def metadata() -> dict[str, str]:
-    from hostnet.engine import __version__  # a docstring and a string: cheap
-
-    return {
-        "SchemaVersion": "0.1.0",
-        "Vendor": "docker-hostnet",
-        "Version": __version__,
-        "ShortDescription": "Learn Docker host networking, hands-on",
-    }
-
-
-def hook_response(request_json: str) -> dict[str, object] | None:
-    """The "What's next" hint after ``docker run --network … -p …`` (CLI hooks).
-
-    The CLI says which flags were used (by long name), not their values, so
-    the hint cannot tell host from another network and says "if".
-    None: nothing to say (the CLI then prints nothing).
-    """
-    try:
-        flags = json.loads(request_json).get("Flags") or {}
-    except (ValueError, AttributeError):
-        return None
-    if not ({"network", "net"} & set(flags) and {"publish", "p"} & set(flags)):
-        return None
-    template = (
-        "With --network host, published ports are discarded (the daemon's WARNING above): "
-        "the container uses the host's ports directly. See `docker hostnet lesson 2`."
-    )
-    return {"Type": 0, "Template": template}
 
 
 def split_docker_argv(argv: list[str]) -> tuple[dict[str, str], list[str]] | None:

@@ -91,11 +91,14 @@ class TerminalRenderer:
         show_output: bool = True,
         show_explanations: bool = False,
         show_hints: bool = True,
+        interactive: bool = False,
     ) -> None:
         self.console = console
         self.show_output = show_output
         self.show_explanations = show_explanations
         self.show_hints = show_hints  # False: the learner asks for them one by one
+        # The learner types the commands: a challenge's is not shown (hints reveal it).
+        self.interactive = interactive
         self._pending: dict[str, str] = {}
         self._cleaned = True  # until a CleanupFinished says otherwise
         self._pending_dropped: dict[str, int] = {}  # characters cut from an endless line
@@ -114,7 +117,7 @@ class TerminalRenderer:
         hang(self.console, first, text, style=style)
 
     def __call__(self, event: ev.Event) -> None:
-        method = getattr(self, "_" + event.to_dict()["event"], None)
+        method = getattr(self, "_" + event.name(), None)
         if method is not None:
             method(event)
 
@@ -128,11 +131,22 @@ class TerminalRenderer:
         self._shown = self._hidden = 0
         self._tail.clear()
         self.console.print()
-        self._hang(f"[{e.index}/{e.total}] ", e.title, style="bold")
+        challenge = " (a challenge)" if e.challenge else ""
+        self._hang(f"[{e.index}/{e.total}] ", e.title + challenge, style="bold")
         if self.show_explanations and e.explanation:
+            first = "  [bold]Goal:[/] " if e.challenge else "  "
             for paragraph in e.explanation.strip().split("\n\n"):
-                self._hang("  ", " ".join(paragraph.split()))
-        self._print(f"  $ {plain(e.command)}", style="cyan")
+                self._hang(first, " ".join(paragraph.split()))
+                first = "  "
+        if e.challenge and self.interactive:
+            self._hang(
+                "  ",
+                "No command this time: find one that reaches the goal. h gives hints, "
+                "the last one is a command that works.",
+                style="dim",
+            )
+        else:
+            self._print(f"  $ {plain(e.command)}", style="cyan")
 
     def _output(self, e: ev.Output) -> None:
         # Line-buffered per stream, so progress meters that redraw with \r
@@ -210,6 +224,24 @@ class TerminalRenderer:
             self.console.print("  [green]✓ Right.[/]")
         else:
             self._hang(f"  [red]✗ The answer is {e.right_choice}.[/] ", e.explanation)
+
+    def _setup_finished(self, e: ev.SetupFinished) -> None:
+        self._print("Setting up the lesson's starting state:", style="dim")
+        for result in e.results:
+            mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+            self._hang(f"  {mark} ", f"$ {result.command}", style="dim")
+
+    def _prediction_made(self, e: ev.PredictionMade) -> None:
+        self._print(f"  Your prediction: {e.choice}. Now let us see.", style="dim")
+
+    def _prediction_revealed(self, e: ev.PredictionRevealed) -> None:
+        verdict = "[green]✓ right[/]" if e.correct else "[yellow]not quite[/]"
+        self._hang(f"  {verdict}: ", f"you predicted {e.chosen!r}; you saw {e.right!r}.")
+        self._hang("    ", e.explanation)
+
+    def _answers_revealed(self, e: ev.AnswersRevealed) -> None:
+        for question, answer in e.answers:
+            self._hang("  [dim]answer:[/] ", f"{question} {answer}")
 
     def _step_replayed(self, e: ev.StepReplayed) -> None:
         if e.passed:

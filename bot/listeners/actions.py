@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from hostnet.engine.errors import first_line
 
-from ..blocks import HINT, QUIZ, RUN, SKIP
+from ..blocks import HINT, PREDICT, QUIZ, RUN, SKIP
 from ..clicks import Click, Clicks
 from ..parts import Parts
 
@@ -23,6 +23,7 @@ def register(app: App) -> None:
     app.action(SKIP)(_listener(Clicks.skip))
     app.action(HINT)(_listener(Clicks.hint))
     app.action(re.compile(rf"^{re.escape(QUIZ)}\.\d+$"))(_listener(Clicks.answer))
+    app.action(re.compile(rf"^{re.escape(PREDICT)}\.\d+$"))(_listener(Clicks.predict))
 
 
 def _listener(handle: Handler) -> Callable[..., None]:

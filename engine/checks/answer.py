@@ -48,10 +48,13 @@ class Question(Check):
         if given is None or not given.strip():
             return self.result(False, "an answer", "not answered yet")
         right = self.right_answers(ctx)
-        expected = (
-            " or ".join(sorted(right, key=lambda a: (len(a), a))) or "(nothing: check the step)"
-        )
         ok = _normal(given) in {_normal(answer) for answer in right}
+        if ok or ctx.tries >= 2:
+            expected = (
+                " or ".join(sorted(right, key=lambda a: (len(a), a))) or "(nothing: check the step)"
+            )
+        else:  # a first wrong try: the hint first, the answer from the second try on
+            expected = "(shown after a second wrong answer; read the hint)"
         return self.result(ok, expected, f"you answered {given.strip()!r}")
 
 

@@ -56,6 +56,7 @@ class CheckContext:
     output: CommandResult | None = None  # the step's own command, when the tool ran it
     snapshots: Snapshots = field(default_factory=Snapshots.empty)
     answers: Mapping[str, str] = field(default_factory=dict)  # question → the learner's answer
+    tries: int = 0  # how many times the learner checked this step by hand, this one included
 
 
 class Check(BaseModel, ABC):

@@ -58,7 +58,9 @@ def register(app: typer.Typer) -> None:
                 )
                 passed = session.run_all()
             else:
-                shown = TerminalRenderer(out, show_explanations=True, show_hints=False)
+                shown = TerminalRenderer(
+                    out, show_explanations=True, show_hints=False, interactive=True
+                )
                 session = LessonSession(
                     chosen, target, emit=shown, progress=progress, learner=LEARNER
                 )

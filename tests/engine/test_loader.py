@@ -176,3 +176,61 @@ def test_unknown_lesson_lists_the_available_ones() -> None:
 
 def test_lesson_found_by_number_or_id() -> None:
     assert find_lesson("1").id == find_lesson("host-network").id == "host-network"
+
+
+def test_a_step_id_is_a_slug_not_a_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("  - id: one", '  - id: "@{name}"'))
+    message = error_of(path)
+    assert message.startswith(f"{path}:")
+    assert "steps[0].id: step id '@{name}' is not a slug" in message
+    assert "(no variables: progress is kept by id)" in message
+
+
+def test_a_duplicate_step_id_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    step = GOOD[GOOD.index("  - id: one") : GOOD.index("cleanup:")]
+    text = GOOD.replace("cleanup:", step + "cleanup:")
+    path = write(tmp_path, text)
+    second = text.index("  - id: one", text.index("  - id: one") + 1)
+    line = text[:second].count("\n") + 1
+    assert error_of(path).startswith(
+        f"{path}:{line}: steps[1].id: duplicate step id 'one' (step 1 has it too)"
+    )
+
+
+def test_challenge_steps_are_verified_by_state_not_output(tmp_path: Path) -> None:
+    text = GOOD.replace("    command: docker", "    challenge: true\n    command: docker", 1)
+    path = write(tmp_path, text)
+    line = text[: text.index("kind: output")].count("\n") + 1
+    message = error_of(path)
+    assert message.startswith(
+        f"{path}:{line}: steps[0].checks[0].kind: an output check on a challenge step"
+    )
+
+
+def test_a_prediction_answer_must_be_one_of_its_choices(tmp_path: Path) -> None:
+    predict = (
+        "    predict:\n      question: Which?\n      choices: [a, b]\n"
+        "      answer: 3\n      explanation: Because.\n"
+    )
+    text = GOOD.replace("    command: docker", predict + "    command: docker", 1)
+    path = write(tmp_path, text)
+    line = text[: text.index("    predict:")].count("\n") + 1
+    assert error_of(path).startswith(
+        f"{path}:{line}: steps[0].predict: answer 3 but only 2 choices"
+    )
+
+
+def test_from_outside_only_where_a_check_can_be_made_from_elsewhere(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "      - kind: output\n", "      - kind: output\n        from: outside\n", 1
+    )
+    message = error_of(write(tmp_path, text))
+    assert "steps[0].checks[0].from: a output check cannot be made from elsewhere" in message
+
+
+def test_a_literal_gets_did_you_mean(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "      - kind: output\n", "      - kind: output\n        stream: stdot\n", 1
+    )
+    message = error_of(write(tmp_path, text))
+    assert "'stdot' is not one of stdout, stderr, both (did you mean 'stdout'?)" in message

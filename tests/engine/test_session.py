@@ -9,8 +9,9 @@ import pytest
 
 from hostnet.engine import events as ev
 from hostnet.engine.loader import load_lesson
+from hostnet.engine.outcomes import PrerequisiteFailed
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.session import LessonSession, PrerequisiteFailed
+from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import LocalTarget
 
 pytestmark = pytest.mark.docker

@@ -13,8 +13,9 @@ import pytest
 from hostnet.engine import events as ev
 from hostnet.engine.loader import load_lesson
 from hostnet.engine.model import Lesson
+from hostnet.engine.outcomes import NoTarget, SetupFailed
 from hostnet.engine.progress import ProgressStore
-from hostnet.engine.session import LessonSession, NoTarget
+from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import LocalTarget
 
 LESSON = """\
@@ -87,6 +88,7 @@ def test_run_all_runs_each_step_verifies_it_and_cleans_up(
         "StepStarted", "CommandFinished", "CheckEvaluated", "CheckEvaluated", "CheckEvaluated",
         "StepFinished",
         "StepStarted", "CommandFinished", "CheckEvaluated", "StepFinished",
+        "AnswersRevealed",  # (run for the learner: the answer they did not have to find)
         "CleanupFinished", "LessonFinished",
     ]  # fmt: skip
     assert seen[-1] == ev.LessonFinished(
@@ -199,3 +201,145 @@ def test_a_stopped_or_interrupted_lesson_is_not_ok(lesson: Lesson, progress: Pro
         quitter.run_step(1)
         quitter.stop()
     assert not quitter.ok and seen[-1].stopped  # type: ignore[attr-defined]
+
+
+TEACHING = """\
+format_version: 1
+id: teaching
+number: 61
+title: Teaching powers
+summary: A prediction, a challenge, a question, a starting state.
+variables:
+  dir: {default: /tmp}
+setup:
+  - mkdir -p @{dir}/start && echo ready > @{dir}/start/state
+steps:
+  - id: predict
+    title: Guess, then look
+    explanation: Count the files.
+    command: ls @{dir}/start
+    predict:
+      question: How many files are in start/?
+      choices: ["none", "one", "two"]
+      answer: 2
+      explanation: setup made one file, state.
+    checks:
+      - kind: output
+        contains: state
+      - kind: command
+        run: test -f @{dir}/start/state
+  - id: goal
+    title: Make a second file
+    explanation: Make start/second exist, any way you like.
+    command: touch @{dir}/start/second
+    challenge: true
+    hints: [Any command that creates a file will do.]
+    checks:
+      - kind: command
+        run: test -f @{dir}/start/second
+  - id: ask
+    title: Count again
+    explanation: List the folder.
+    command: ls @{dir}/start
+    hints: [Count the names ls prints.]
+    checks:
+      - kind: probe_answer
+        question: How many files now?
+        run: ls @{dir}/start | wc -l
+        hint: Count the names ls prints.
+      - kind: command
+        run: "true"
+cleanup:
+  - rm -rf @{dir}/start
+"""
+
+
+@pytest.fixture
+def teaching(tmp_path: Path) -> Lesson:
+    path = tmp_path / "61-teaching.yaml"
+    path.write_text(TEACHING)
+    return load_lesson(path, {"dir": str(tmp_path)})
+
+
+def test_a_prediction_is_revealed_only_after_the_step_passed(
+    teaching: Lesson, progress: ProgressStore
+) -> None:
+    seen: list[ev.Event] = []
+    session = LessonSession(teaching, LocalTarget(), progress=progress, emit=seen.append)
+    with session.attempt():
+        session.predict(0, 1)  # "none": wrong, and not said yet
+        assert not [e for e in seen if isinstance(e, ev.PredictionRevealed)]
+        assert session.run_step(0).passed
+    [revealed] = [e for e in seen if isinstance(e, ev.PredictionRevealed)]
+    assert (revealed.chosen, revealed.right, revealed.correct) == ("none", "one", False)
+    assert progress.prediction_rates("teaching") == {"predict": (0, 1)}
+    with pytest.raises(ValueError):
+        session.predict(0, 4)
+    with pytest.raises(ValueError, match="asks for no prediction"):
+        session.predict(1, 1)
+
+
+def test_a_challenge_run_for_the_learner_or_whose_solution_was_shown_is_solved_with_help(
+    teaching: Lesson, progress: ProgressStore, tmp_path: Path
+) -> None:
+    session = LessonSession(teaching, LocalTarget(), progress=progress, settle_timeout=0.2)
+    session.start()
+    assert session.hint(1, 1).text == "Any command that creates a file will do."
+    last = session.hint(1, 2)
+    assert last.solution and last.text == f"One way: `touch {tmp_path}/start/second`"
+    assert session.hint(1, 3).text is None  # no more
+    (tmp_path / "start" / "second").touch()  # the learner's own way
+    outcome = session.check_step(1)
+    assert outcome.passed and outcome.helped  # the solution was shown
+    assert progress.lesson("local", "teaching")["goal"].helped
+
+    again = LessonSession(teaching, LocalTarget(), progress=progress)
+    again.start()  # a new go: no help counted yet
+    (tmp_path / "start" / "second").touch()
+    assert not again.check_step(1).helped  # found alone
+    assert again.run_step(1).helped  # the tool ran it
+    session.finish()
+
+
+def test_a_wrong_answer_gets_the_hint_first_and_the_answer_on_the_second_try(
+    teaching: Lesson, progress: ProgressStore
+) -> None:
+    session = LessonSession(teaching, LocalTarget(), progress=progress, settle_timeout=0.2)
+    with session.attempt():
+        session.begin_step(2)
+        question = teaching.steps[2].questions()[0]
+        first = session.check_step(2, {question: "7"}).results[0]
+        assert "shown after a second wrong answer" in first.expected
+        assert first.hint == "Count the names ls prints."
+        second = session.check_step(2, {question: "7"}).results[0]
+        assert second.expected == "1"
+        # A resumed session (the bot's next click) keeps counting.
+        later = LessonSession(teaching, LocalTarget(), progress=progress, settle_timeout=0.2)
+        assert later.resume()
+        assert later.check_step(2, {question: "8"}).results[0].expected == "1"
+
+
+def test_skip_and_run_for_me_reveal_the_answers(teaching: Lesson, progress: ProgressStore) -> None:
+    seen: list[ev.Event] = []
+    session = LessonSession(teaching, LocalTarget(), progress=progress, emit=seen.append)
+    with session.attempt():
+        session.skip_step(2)
+        session.run_step(2)
+    revealed = [e for e in seen if isinstance(e, ev.AnswersRevealed)]
+    assert [e.answers for e in revealed] == [(("How many files now?", "1"),)] * 2
+
+
+def test_a_failing_setup_stops_the_lesson_and_cleans_up(
+    teaching: Lesson, progress: ProgressStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "61-teaching.yaml"
+    path.write_text(TEACHING.replace("echo ready >", "echo made; false >"))
+    broken = load_lesson(path, {"dir": str(tmp_path)})
+    seen: list[ev.Event] = []
+    session = LessonSession(broken, LocalTarget(), progress=progress, emit=seen.append)
+    with pytest.raises(SetupFailed) as info, session.attempt():
+        pytest.fail("no step may run after a failed setup")
+    assert "its setup command `mkdir -p" in info.value.message and "made" in info.value.message
+    assert info.value.exit_code == 4
+    assert names(seen) == ["LessonStarted", "SetupFinished", "CleanupFinished"]
+    assert not (tmp_path / "start").exists()  # cleanup ran
