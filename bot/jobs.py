@@ -8,6 +8,8 @@ never holds an ack back.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, Protocol
@@ -39,19 +41,44 @@ class Jobs:
     def __init__(self, workers: Executor) -> None:
         self._workers = workers
         self._failures: Failures | None = None
+        self._on: Counter[int] = Counter()  # session id → jobs queued or running for it
+        self._lock = threading.Lock()
+
+    def busy(self) -> set[int]:
+        """The sessions a job is queued or running for (the invariant checker asks)."""
+        with self._lock:
+            return set(self._on)
 
     def route_failures_to(self, failures: Failures) -> None:
         self._failures = failures
 
     def submit(self, session_id: int, job: Callable[..., None], *args: Any) -> None:
         """Run ``job(*args)`` on a worker; its failure ends up in ``session_id``'s thread."""
-        self._workers.submit(self._guarded, session_id, job, *args)
+        with self._lock:
+            self._on[session_id] += 1
+        try:
+            self._workers.submit(self._guarded, session_id, job, *args)
+        except BaseException:
+            self._done(session_id)
+            raise
+
+    def _done(self, session_id: int) -> None:
+        with self._lock:
+            self._on[session_id] -= 1
+            if self._on[session_id] <= 0:
+                del self._on[session_id]
 
     def submit_quietly(self, job: Callable[..., None], *args: Any) -> None:
         """Run a job whose failure only needs logging (a hint, a note)."""
         self._workers.submit(self._logged, job, *args)
 
     def _guarded(self, session_id: int, job: Callable[..., None], *args: Any) -> None:
+        try:
+            self._run(session_id, job, *args)
+        finally:
+            self._done(session_id)
+
+    def _run(self, session_id: int, job: Callable[..., None], *args: Any) -> None:
         failures = self._failures
         assert failures is not None, "Jobs.route_failures_to() was not called"
         try:

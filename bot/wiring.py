@@ -16,6 +16,7 @@ from .clicks import Clicks
 from .config import BotConfig, Secrets
 from .core import BotCore, Catalog, Connections, OpenTarget
 from .failures import SessionFailures
+from .invariants import Buttons, violations
 from .flow import LessonFlow
 from .jobs import Jobs
 from .listeners import register_listeners
@@ -36,10 +37,15 @@ class Bot:
     parts: Parts
     listeners: Workers
     workers: Workers
+    jobs: Jobs
 
     @property
     def store(self) -> BotStore:
         return self.parts.core.store
+
+    def violations(self, *, buttons: Buttons | None = None) -> list[str]:
+        """The state's broken invariants (``invariants.py``); [] when all hold."""
+        return violations(self.store, self.jobs.busy(), buttons=buttons)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Until no listener and no job is left (tests and benchmarks)."""
@@ -96,4 +102,4 @@ def build(
         logger=logging.getLogger("hostnet.bot.bolt"),
     )
     register_listeners(app, parts)
-    return Bot(app, parts, listeners, workers)
+    return Bot(app, parts, listeners, workers, jobs)

@@ -229,6 +229,17 @@ class FakeSlack:
             if c.method in ("chat.postEphemeral", "response_url") and c.args.get("user") == user
         ]
 
+    def live_buttons(self, ts: str) -> bool:
+        """Whether message ``ts``, as it stands after its updates, has buttons."""
+        with self._lock:
+            versions = [
+                c
+                for c in self.calls
+                if (c.method == "chat.postMessage" and c.ts == ts)
+                or (c.method == "chat.update" and c.args.get("ts") == ts)
+            ]
+        return bool(versions and versions[-1].buttons())
+
     def last_with(self, action_id: str, thread_ts: str | None = None) -> Call:
         """The newest posted message that has a button ``action_id``."""
         for call in reversed(self.posts(thread_ts=thread_ts)):
@@ -537,8 +548,14 @@ def make_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., Bo
         return harness
 
     yield make
-    for harness in made:
-        harness.close()
+    try:
+        for harness in made:  # the bot's state holds together after every test
+            harness.settle()
+            broken = harness.bot.violations(buttons=fake_slack.live_buttons)
+            assert not broken, "bot state invariants broken:\n" + "\n".join(broken)
+    finally:
+        for harness in made:
+            harness.close()
 
 
 @pytest.fixture
