@@ -16,8 +16,8 @@ from .clicks import Clicks
 from .config import BotConfig, Secrets
 from .core import BotCore, Catalog, Connections, OpenTarget
 from .failures import SessionFailures
-from .invariants import Buttons, violations
 from .flow import LessonFlow
+from .invariants import Buttons, violations
 from .jobs import Jobs
 from .listeners import register_listeners
 from .parts import Parts
