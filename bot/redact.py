@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from hostnet.engine.text import final_state, plain
+
 REDACTED = "[redacted]"
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -52,19 +54,6 @@ def redact(text: str) -> str:
     return text
 
 
-# Escape sequences and control characters (as plugin/render.py removes them for a
-# terminal): in Slack they are noise ("[2J"), and an OSC 8 link would show its URL.
-_CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC (titles, OSC 8 links)
-    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC
-    r"|\x1b[ -/]*[0-~]?"  # other escapes, a lone ESC, an unterminated string's start
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)"  # 8-bit OSC, DCS, …
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other control characters (not tab, newline)
-)
-
-
 def clip(text: str, *, max_lines: int = 40, max_chars: int = 2800) -> str:
     """At most ``max_lines`` lines and ``max_chars`` characters, the cut said in the text.
 
@@ -82,7 +71,7 @@ def clip(text: str, *, max_lines: int = 40, max_chars: int = 2800) -> str:
         line = text[start:end]
         if len(line) > 4 * max_chars:  # (only its first characters can be shown)
             line = line[: 4 * max_chars]
-        line = _CONTROLS.sub("", line.rstrip("\r").rsplit("\r", 1)[-1])
+        line = plain(final_state(line))
         if len(line) > max_chars:
             line = line[: max_chars - 1] + "…"
         if size + len(line) + 1 > max_chars and kept:

@@ -12,7 +12,6 @@ alone, and a flood is cut to its first and last lines ("… N more lines").
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from typing import IO
 
@@ -23,33 +22,12 @@ from rich.text import Text
 
 from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
+from hostnet.engine.text import final_state, plain
 
 HEAD_LINES = 100  # of a command's output, shown as they arrive
 TAIL_LINES = 20  # shown when the command ends, after "… N more lines"
 LINE_CHARS = 2000  # of one line
 FIELD_LINES = 40  # of a check's expected / observed / hint
-
-_CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor movement, erase, scroll, colours
-    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC: title, OSC 8 links, OSC 52 clipboard
-    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC strings
-    r"|\x1b[ -/]*[0-~]?"  # other escapes, a lone ESC, an unterminated string's start
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)"  # 8-bit OSC, DCS, …
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character but tab and newline
-)
-
-
-def plain(text: str) -> str:
-    """``text`` without escape sequences or control characters (tabs and newlines stay)."""
-    return _CONTROLS.sub("", text)
-
-
-def _final(line: str) -> str:
-    """What a line shows after its carriage returns (a progress meter's last state);
-    a CRLF line ending is not a redraw."""
-    return line.rstrip("\r").rsplit("\r", 1)[-1]
-
 
 def _cut(line: str, dropped: int = 0) -> str:
     more = dropped + max(0, len(line) - LINE_CHARS)
@@ -175,7 +153,7 @@ class TerminalRenderer:
         self._tail.append((line[:keep], dropped + max(0, len(line) - keep)))
 
     def _print_output(self, line: str, dropped: int = 0) -> None:
-        self._print(f"  │ {plain(_cut(_final(line), dropped))}", style="dim")
+        self._print(f"  │ {plain(_cut(final_state(line), dropped))}", style="dim")
 
     def _command_finished(self, e: ev.CommandFinished) -> None:
         for stream in sorted(self._pending):
@@ -210,7 +188,7 @@ class TerminalRenderer:
         parts = text.rstrip("\n").split("\n", FIELD_LINES)  # (the last: the lines not shown)
         keep = 2 * LINE_CHARS
         lines = [
-            _cut(plain(_final(part[:keep])), max(0, len(part) - keep))
+            _cut(plain(final_state(part[:keep])), max(0, len(part) - keep))
             for part in parts[:FIELD_LINES]
         ]
         if len(parts) > FIELD_LINES:
