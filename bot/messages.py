@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
+from hostnet.engine.commands import CommandResult
 from hostnet.engine.model import Lesson
-from hostnet.engine.targets import CommandResult
 
 from .blocks import (
     HINT,

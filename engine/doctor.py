@@ -120,10 +120,10 @@ def _privileges(target: Target) -> Finding:
 
 
 def _port(target: Target, port: int) -> Finding:
-    sockets = target.facts("listeners", str(port))
+    sockets = target.listeners(port)
     if not sockets:
         return Finding(f"port {port}", "ok", "free")
-    owners = sorted({f"{p['name']} (pid {p['pid']})" for s in sockets for p in s["processes"]})
+    owners = sorted({f"{p.name} (pid {p.pid})" for s in sockets for p in s.processes})
     who = ", ".join(owners) or "a process this user cannot see (run as root to name it)"
     return Finding(
         f"port {port}",

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .checks import CheckResult
-from .targets import CommandResult
+from .commands import CommandResult
 
 
 @dataclass(frozen=True)

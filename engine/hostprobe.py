@@ -9,6 +9,10 @@ Facts:
                   with the processes that own it when they can be seen
   interfaces      network interfaces: name, index, kind (veth, bridge, …)
   http URL [T]    one GET from this host: status, start of the body, or the error
+  namespaces PID  the namespaces (their inodes) of process PID, or of ``self``
+  resolv_conf     this host's /etc/resolv.conf, as text
+
+Labs may run an older python3 than the engine's: keep this file to Python 3.8.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ def collect(kind: str, *args: str) -> Any:
         return interfaces()
     if kind == "http":
         return http_get(args[0], float(args[1]) if len(args) > 1 else 3.0)
+    if kind == "namespaces":
+        return namespaces(args[0] if args else "self")
+    if kind == "resolv_conf":
+        return resolv_conf()
     raise ValueError(f"unknown fact {kind!r}")
 
 
@@ -265,6 +273,46 @@ def http_get(url: str, timeout: float = 3.0) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return {"status": None, "error": str(reason)}
+
+
+NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+
+
+def namespaces(pid: str = "self") -> dict[str, Any]:
+    """The inode of each namespace of process ``pid`` (``self``: this process).
+
+    ``readlink /proc/PID/ns/net`` gives ``net:[4026531840]``; two processes share
+    a namespace when these are equal. Another user's process needs root (else
+    ``problem`` says so); a kind this kernel lacks is null.
+    """
+    number = os.getpid() if pid == "self" else int(pid)
+    inodes: dict[str, Any] = {}
+    problem = None
+    for kind in NAMESPACES:
+        inodes[kind] = None
+        try:
+            link = os.readlink(f"/proc/{number}/ns/{kind}")
+        except PermissionError:
+            problem = f"cannot read the namespaces of process {number}: permission denied"
+            if os.geteuid() != 0:
+                problem += " (another user's process: run as root)"
+            continue
+        except OSError:
+            if not os.path.exists(f"/proc/{number}"):
+                problem = f"no process {number}"
+                break
+            continue  # this kernel has no such namespace
+        inodes[kind] = int(link[link.index("[") + 1 : link.rindex("]")])
+    return {"pid": number, "inodes": inodes, "problem": problem}
+
+
+def resolv_conf(path: str = "/etc/resolv.conf") -> dict[str, Any]:
+    """The resolver configuration of this host, as text ("" when it has none)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return {"path": path, "text": f.read(65536)}
+    except OSError as exc:
+        return {"path": path, "text": "", "error": exc.strerror or str(exc)}
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import CheckResult
+from .commands import CommandResult
 from .errors import EnvironmentProblem, TargetError
 from .progress import Status
-from .targets import CommandResult
 
 
 class PrerequisiteFailed(EnvironmentProblem):

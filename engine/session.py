@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 from . import events as ev
 from .checks import CheckResult, Mode
+from .commands import CommandResult
 from .model import Lesson, Step
 from .outcomes import (
     Hint,
@@ -38,7 +39,7 @@ from .progress import ProgressStore
 from .record import LessonRecord
 from .snapshots import Snapshots
 from .stage import Stage
-from .targets import CommandResult, Target
+from .targets import Target
 from .verify import StepJudge
 
 Emit = Callable[[ev.Event], None]

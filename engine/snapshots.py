@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .probes import interface_to_json
 from .targets import Target
 
 Moment = Literal["lesson", "step"]
@@ -34,7 +35,7 @@ class Baseline:
 
 # How each baseline is read from a target (and kept: as JSON).
 _READ: dict[str, Callable[[Target], Any]] = {
-    "interfaces": lambda target: target.facts("interfaces"),
+    "interfaces": lambda target: [interface_to_json(i) for i in target.interfaces()],
 }
 
 

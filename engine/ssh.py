@@ -25,6 +25,7 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import shlex
@@ -40,9 +41,12 @@ from typing import Any, ClassVar
 import paramiko
 
 from . import hostprobe
+from .commands import CommandResult, OutputSink
 from .dockerapi import CliDocker, DockerApi
 from .errors import TargetError
-from .targets import SHELL_PRELUDE, CommandResult, OutputSink
+from .probes import HostProbes
+from .streams import Output
+from .targets import SHELL_PRELUDE
 
 _BACKSTOP = 10.0  # seconds past a command's timeout before we give up on the lab
 _KEEPALIVE = 5  # seconds without sending before a keepalive goes out
@@ -51,7 +55,7 @@ _TIMEOUT_EXIT = 124  # coreutils timeout: the command timed out
 _PROBE_SOURCE = Path(hostprobe.__file__).read_text(encoding="utf-8")
 
 
-class SSHTarget:
+class SSHTarget(HostProbes):
     """A lab reached over SSH; same results and probes as :class:`LocalTarget`."""
 
     handshakes: ClassVar[int] = 0  # counted process-wide (tests and benchmarks read it)
@@ -158,9 +162,7 @@ class SSHTarget:
             self._api = CliDocker(self.run, where=f"lab {self.name}")
         return self._api
 
-    def facts(self, kind: str, *args: str) -> Any:
-        import json
-
+    def _probe(self, kind: str, *args: str) -> Any:
         argv = " ".join(shlex.quote(a) for a in (kind, *args))
         res = self._exec(kind, f"python3 - {argv}", timeout=30, stdin=_PROBE_SOURCE)
         if not res.ok:
@@ -168,7 +170,12 @@ class SSHTarget:
                 f"lab {self.name}: cannot read {kind} there: {res.stderr.strip() or res.exit_code}",
                 hint="the lab needs python3 for probes",
             )
-        return json.loads(res.stdout)
+        try:
+            return json.loads(res.stdout)
+        except ValueError as exc:
+            raise TargetError(
+                f"lab {self.name}: the {kind} probe printed something unreadable: {exc}"
+            ) from exc
 
     def close(self) -> None:
         self._client.close()
@@ -184,24 +191,25 @@ class SSHTarget:
         on_output: OutputSink | None = None,
         stdin: str | None = None,
     ) -> CommandResult:
-        started = time.monotonic()
-        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        output = Output(shown, on_output)
         with self._channel(shown) as channel:
             try:
                 channel.exec_command(remote)
                 if stdin is not None:
                     channel.sendall(stdin.encode())
                 channel.shutdown_write()
-                finished = _pump(channel, chunks, started + timeout + _BACKSTOP, on_output)
+                finished = _read_until_exit(channel, output, output.started + timeout + _BACKSTOP)
             except (paramiko.SSHException, OSError, EOFError) as exc:
                 raise self._lost(shown, exc) from exc
             if not finished:
-                return _result(shown, -1, chunks, started, timed_out=True)
+                return output.result(-1, timed_out=True)
             code = channel.recv_exit_status()
         if code == -1 or not self._alive():
             raise self._lost(shown, "the connection closed")
-        timed_out = code in (_TIMEOUT_EXIT, 128 + 9) and time.monotonic() - started >= timeout
-        return _result(shown, code, chunks, started, timed_out=timed_out)
+        timed_out = (
+            code in (_TIMEOUT_EXIT, 128 + 9) and time.monotonic() - output.started >= timeout
+        )
+        return output.result(code, timed_out=timed_out)
 
     @contextmanager
     def _channel(self, shown: str) -> Iterator[paramiko.Channel]:
@@ -228,20 +236,15 @@ class SSHTarget:
         )
 
 
-def _pump(
-    channel: paramiko.Channel,
-    chunks: dict[str, list[str]],
-    deadline: float,
-    on_output: OutputSink | None,
-) -> bool:
+def _read_until_exit(channel: paramiko.Channel, output: Output, deadline: float) -> bool:
     """Read stdout and stderr until the command exits; False at the backstop deadline."""
     while True:
         got = False
         while channel.recv_ready():
-            _take(channel.recv(65536), "stdout", chunks, on_output)
+            output.add("stdout", channel.recv(65536))
             got = True
         while channel.recv_stderr_ready():
-            _take(channel.recv_stderr(65536), "stderr", chunks, on_output)
+            output.add("stderr", channel.recv_stderr(65536))
             got = True
         if (
             channel.exit_status_ready()
@@ -256,28 +259,6 @@ def _pump(
             return False
         if not got:
             select.select([channel], [], [], min(remaining, 0.5))
-
-
-def _take(
-    data: bytes, stream: str, chunks: dict[str, list[str]], on_output: OutputSink | None
-) -> None:
-    text = data.decode("utf-8", errors="replace")
-    chunks[stream].append(text)
-    if on_output is not None:
-        on_output(stream, text)
-
-
-def _result(
-    shown: str, code: int, chunks: dict[str, list[str]], started: float, *, timed_out: bool
-) -> CommandResult:
-    return CommandResult(
-        command=shown,
-        exit_code=code,
-        stdout="".join(chunks["stdout"]),
-        stderr="".join(chunks["stderr"]),
-        duration=time.monotonic() - started,
-        timed_out=timed_out,
-    )
 
 
 def _from_url(url: str) -> dict[str, Any]:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 from . import events as ev
 from .checks import CheckContext
+from .commands import CommandResult
 from .errors import TargetError
 from .model import Lesson
 from .outcomes import PrerequisiteFailed, SetupFailed
 from .signals import sigint_deferred
-from .targets import CommandResult, Target
+from .targets import Target
 
 CLEANUP_TIMEOUT = 60.0
 SETUP_TIMEOUT = 120.0

@@ -12,21 +12,17 @@ import selectors
 import shutil
 import signal
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from . import hostprobe
+from .commands import CommandResult, OutputSink
+from .dockerapi import DockerApi, SdkDocker, SocketDocker
 from .errors import EnvironmentProblem, TargetError, first_line
-
-if TYPE_CHECKING:
-    from .dockerapi import DockerApi
-
-OutputSink = Callable[[str, str], None]
-"""Receives ``(stream, text)`` while a command runs; stream is stdout or stderr."""
+from .probes import HostProbes, Probes
+from .signals import sigint_deferred
+from .streams import Output, Stream
 
 # Root does not need sudo, and minimal machines (containers, CI) often lack it:
 # there `sudo cmd` simply runs cmd, so the workshop's `sudo netstat` still works.
@@ -36,29 +32,8 @@ SHELL_PRELUDE = (
 _KILL_GRACE = 2.0
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """What one command did: the same shape from every target."""
-
-    command: str
-    exit_code: int
-    stdout: str
-    stderr: str
-    duration: float
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
-
-    @property
-    def output(self) -> str:
-        """stdout and stderr together, as a learner sees them in a terminal."""
-        return self.stdout + self.stderr
-
-
-class Target(Protocol):
-    """A machine lessons run on."""
+class Target(Probes, Protocol):
+    """A machine lessons run on: commands, its Docker engine, and typed probes of its host."""
 
     name: str
 
@@ -72,14 +47,10 @@ class Target(Protocol):
         """This target's Docker engine (raises EnvironmentProblem when unreachable)."""
         ...
 
-    def facts(self, kind: str, *args: str) -> Any:
-        """Read host facts (listening sockets, interfaces, …): see ``hostprobe``."""
-        ...
-
     def close(self) -> None: ...
 
 
-class LocalTarget:
+class LocalTarget(HostProbes):
     """The learner's own machine and the engine their ``docker`` talks to.
 
     ``docker_host`` / ``context`` come from the docker CLI's global flags
@@ -114,45 +85,45 @@ class LocalTarget:
     def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None
     ) -> CommandResult:
-        started = time.monotonic()
-        try:
-            with _sigint_noted() as interrupted:
-                proc = subprocess.Popen(
-                    [self._shell, "-c", SHELL_PRELUDE + command],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env=self._env,
-                    start_new_session=True,  # its own process group: killed as a whole
-                )
-        except OSError as exc:
-            raise TargetError(f"cannot start {self._shell}: {exc}") from exc
-        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        output = Output(command, on_output)
+        proc: subprocess.Popen[bytes] | None = None
         timed_out = False
         try:
-            if interrupted:
-                raise KeyboardInterrupt  # the Ctrl-C that came while it started
-            timed_out = not _pump(proc, chunks, started + timeout, on_output)
+            # A Ctrl-C while it starts is raised once `proc` is known (raised inside
+            # Popen, after the fork, it would leave the command running with nobody
+            # to kill it: it has a session of its own, the terminal's Ctrl-C never
+            # reaches it). Where the caller holds Ctrl-C back, the caller gets it.
+            with sigint_deferred():
+                proc = self._start(command)
+            timed_out = not _read_until_exit(proc, output, output.started + timeout)
         finally:
             # Reached on timeout, on Ctrl-C and on any error in on_output:
             # a command never outlives the step that started it.
-            if proc.poll() is None:
-                _kill_group(proc)
-        return CommandResult(
-            command=command,
-            exit_code=proc.returncode,
-            stdout="".join(chunks["stdout"]),
-            stderr="".join(chunks["stderr"]),
-            duration=time.monotonic() - started,
-            timed_out=timed_out,
-        )
+            if proc is not None:
+                _end(proc)
+        assert proc is not None
+        code = proc.returncode
+        return output.result(-1 if code is None else code, timed_out=timed_out)
+
+    def _start(self, command: str) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(
+                [self._shell, "-c", SHELL_PRELUDE + command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=self._env,
+                start_new_session=True,  # its own process group: killed as a whole
+            )
+        except OSError as exc:
+            raise TargetError(f"cannot start {self._shell}: {exc}") from exc
 
     def docker(self) -> DockerApi:
         if self._api is None:
             self._api = _connect_docker(self._docker_host, self._context)
         return self._api
 
-    def facts(self, kind: str, *args: str) -> Any:
+    def _probe(self, kind: str, *args: str) -> Any:
         return hostprobe.collect(kind, *args)
 
     def close(self) -> None:
@@ -162,36 +133,7 @@ class LocalTarget:
         self._api = None
 
 
-@contextmanager
-def _sigint_noted() -> Iterator[list[int]]:
-    """While a command starts, a Ctrl-C is noted instead of raised; the caller raises it.
-
-    Raised inside ``subprocess.Popen`` (after the fork, before it returns) it
-    would leave the command running with nobody to kill it: it has a session of
-    its own, so the terminal's Ctrl-C never reaches it. Only where Ctrl-C means
-    KeyboardInterrupt: the main thread with Python's default handler (the
-    runner's cleanup holds Ctrl-C back by itself).
-    """
-    noted: list[int] = []
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield noted
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
-    try:
-        yield noted
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _pump(
-    proc: subprocess.Popen[bytes],
-    chunks: dict[str, list[str]],
-    deadline: float,
-    on_output: OutputSink | None,
-) -> bool:
+def _read_until_exit(proc: subprocess.Popen[bytes], output: Output, deadline: float) -> bool:
     """Read both pipes until the process closes them; False when the deadline passed."""
     assert proc.stdout is not None and proc.stderr is not None
     with selectors.DefaultSelector() as sel:
@@ -206,15 +148,22 @@ def _pump(
                 if not data:
                     sel.unregister(key.fileobj)
                     continue
-                text = data.decode("utf-8", errors="replace")
-                chunks[key.data].append(text)
-                if on_output is not None:
-                    on_output(key.data, text)
+                stream: Stream = key.data
+                output.add(stream, data)
     try:
         proc.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         return False
     return True
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command's process group if it still runs; close its pipes."""
+    if proc.poll() is None:
+        _kill_group(proc)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -228,9 +177,6 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
-    for pipe in (proc.stdout, proc.stderr):
-        if pipe is not None:
-            pipe.close()
 
 
 def _connect_docker(docker_host: str | None, context: str | None) -> DockerApi:
@@ -241,8 +187,6 @@ def _connect_docker(docker_host: str | None, context: str | None) -> DockerApi:
     CLI itself (docker-py silently falls back to the default engine when it
     cannot read a context, which would run the lesson somewhere else).
     """
-    from .dockerapi import SdkDocker, SocketDocker
-
     if context is None and docker_host is None and not os.environ.get("DOCKER_HOST"):
         context = os.environ.get("DOCKER_CONTEXT") or _current_context()
         if context == "default":

@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from .checks import Check, CheckContext, CheckResult, Mode, Question
+from .commands import CommandResult
 from .model import Step
 from .snapshots import Snapshots
-from .targets import CommandResult, Target
+from .targets import Target
 
 
 class StepJudge:

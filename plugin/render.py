@@ -29,6 +29,7 @@ TAIL_LINES = 20  # shown when the command ends, after "… N more lines"
 LINE_CHARS = 2000  # of one line
 FIELD_LINES = 40  # of a check's expected / observed / hint
 
+
 def _cut(line: str, dropped: int = 0) -> str:
     more = dropped + max(0, len(line) - LINE_CHARS)
     return line[:LINE_CHARS] + f"… ({more} more characters)" if more else line

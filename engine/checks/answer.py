@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from ..snapshots import Baseline
 from .base import Check, CheckContext, CheckResult, Int, Mode
+from .interfaces import interfaces_at
 
 Fact = Literal["interface_count", "interfaces_added", "port_owner_pid"]
 _AT_LESSON_START = Baseline("interfaces", "lesson")
@@ -79,13 +80,14 @@ class AnswerCheck(Question):
 
     def right_answers(self, ctx: CheckContext) -> set[str]:
         if self.fact == "interface_count":
-            return {str(len(ctx.target.facts("interfaces")))}
+            return {str(len(ctx.target.interfaces()))}
         if self.fact == "interfaces_added":
-            before = {i["name"] for i in ctx.snapshots.get(_AT_LESSON_START) or []}
-            now = {i["name"] for i in ctx.target.facts("interfaces")}
+            before = {i.name for i in interfaces_at(ctx, _AT_LESSON_START) or ()}
+            now = {i.name for i in ctx.target.interfaces()}
             return {str(len(now - before))}
-        listeners = ctx.target.facts("listeners", str(self.port))
-        return {str(p["pid"]) for sock in listeners for p in sock["processes"]}
+        assert self.port is not None  # the validator requires it with port_owner_pid
+        listeners = ctx.target.listeners(self.port)
+        return {str(p.pid) for sock in listeners for p in sock.processes}
 
 
 class ProbeAnswerCheck(Question):

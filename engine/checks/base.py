@@ -1,8 +1,9 @@
 """The uniform interface of every check kind.
 
 A check is declared in a lesson (the pydantic model: *what* to assert) and
-evaluated against a target (through ``Target.facts`` / ``Target.docker``:
-*how* the host is read). Each evaluation gives one :class:`CheckResult`.
+evaluated against a target (through its typed probes, ``Target.listeners``,
+``Target.interfaces``, …, and ``Target.docker``: *how* the host is read). Each
+evaluation gives one :class:`CheckResult`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from ..commands import CommandResult
 from ..snapshots import Baseline, Snapshots
-from ..targets import CommandResult, Target
+from ..targets import Target
 
 VAR_PATTERN = r"^@\{[a-z_][a-z0-9_]*\}$"
 

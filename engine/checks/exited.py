@@ -10,16 +10,13 @@ is seen too, and its exit code is known.
 
 from __future__ import annotations
 
-import json
-import shlex
 import time
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from .base import Check, CheckContext, CheckResult, Int, excerpt
-
-_EXEC_START = "exec_start: "
+from ..dockerapi import ContainerEvent
+from .base import Check, CheckContext, CheckResult, Int
 
 
 class ExitedCheck(Check):
@@ -46,41 +43,24 @@ class ExitedCheck(Check):
         return f"{what} exited{code} since the step began"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        command = (
-            f"docker events --since {ctx.step_started:.6f} --until {time.time():.6f} "
-            f"--filter type=container --filter container={shlex.quote(self.container)} "
-            "--format '{{json .}}'"
+        recorded = ctx.target.docker().container_events(
+            self.container, since=ctx.step_started, until=time.time()
         )
-        res = ctx.target.run(command, timeout=30)
-        if not res.ok:
-            return self.result(
-                False, self._expected(), f"cannot read Docker events: {excerpt(res.output, 200)}"
-            )
-        events = [e for e in _parse(res.stdout) if self._mine(e)]
+        events = [e for e in recorded if e.about(self.container)]
         if self.exec is not None:
             return self._judge_execs(events)
         return self._judge_container(events)
 
-    def _mine(self, event: dict[str, Any]) -> bool:
-        actor = event.get("Actor") or {}
-        ident = str(actor.get("ID") or event.get("id") or "")
-        name = str((actor.get("Attributes") or {}).get("name") or "")
-        return self.container in (name, ident) or (
-            len(self.container) >= 12 and ident.startswith(self.container)
-        )
-
-    def _judge_execs(self, events: list[dict[str, Any]]) -> CheckResult:
+    def _judge_execs(self, events: list[ContainerEvent]) -> CheckResult:
         started: dict[str, str] = {}  # execID → command line
-        ended: dict[str, str] = {}  # execID → exit code
+        ended: dict[str, int | None] = {}  # execID → exit code
         for event in events:
-            action = _action(event)
-            exec_id = str(_attributes(event).get("execID") or "")
-            if action.startswith(_EXEC_START):
-                started[exec_id] = action[len(_EXEC_START) :]
-            elif action == "exec_die":
-                ended[exec_id] = str(_attributes(event).get("exitCode", "?"))
+            if event.exec_command is not None:
+                started[event.exec_id] = event.exec_command
+            elif event.action == "exec_die":
+                ended[event.exec_id] = event.exit_code
         seen = [
-            f"`{cmd}` " + (f"exited {ended[i]}" if i in ended else "still running")
+            f"`{cmd}` " + (f"exited {_code(ended[i])}" if i in ended else "still running")
             for i, cmd in started.items()
         ]
         observed = "; ".join(seen) or f"no docker exec in {self.container} since the step began"
@@ -88,19 +68,19 @@ class ExitedCheck(Check):
         ok = any(
             self.exec in cmd
             and i in ended
-            and (self.exit_code is None or ended[i] == str(self.exit_code))
+            and (self.exit_code is None or ended[i] == self.exit_code)
             for i, cmd in started.items()
         )
         return self.result(ok, self._expected(), observed)
 
-    def _judge_container(self, events: list[dict[str, Any]]) -> CheckResult:
-        codes = [str(_attributes(e).get("exitCode", "?")) for e in events if _action(e) == "die"]
+    def _judge_container(self, events: list[ContainerEvent]) -> CheckResult:
+        codes = [e.exit_code for e in events if e.action == "die"]
         if not codes:
-            actions = ", ".join(_action(e) for e in events) or "none"
+            actions = ", ".join(e.action for e in events) or "none"
             observed = f"{self.container} did not stop since the step began (events: {actions})"
             return self.result(False, self._expected(), observed)
-        observed = "; ".join(f"{self.container} exited with code {code}" for code in codes)
-        ok = self.exit_code is None or str(self.exit_code) in codes
+        observed = "; ".join(f"{self.container} exited with code {_code(c)}" for c in codes)
+        ok = self.exit_code is None or self.exit_code in codes
         return self.result(ok, self._expected(), observed)
 
     def _expected(self) -> str:
@@ -109,21 +89,5 @@ class ExitedCheck(Check):
         return f"{what} ended, {code}"
 
 
-def _parse(text: str) -> list[dict[str, Any]]:
-    events = []
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
-
-
-def _action(event: dict[str, Any]) -> str:
-    return str(event.get("Action") or event.get("status") or "")
-
-
-def _attributes(event: dict[str, Any]) -> dict[str, Any]:
-    return dict((event.get("Actor") or {}).get("Attributes") or {})
+def _code(code: int | None) -> str:
+    return "?" if code is None else str(code)

@@ -28,16 +28,14 @@ class HttpCheck(Check, TextMatch):
         return f"{self.url} answers"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        reply = ctx.target.facts("http", self.url, str(self.timeout))
-        status = reply.get("status")
-        if status is None:
-            observed = f"no answer ({reply.get('error')})"
+        reply = ctx.target.http_get(self.url, self.timeout)
+        if reply.status is None:
+            observed = f"no answer ({reply.error})"
             return self.result(not self.answers, self._expected(), observed)
-        body = reply.get("body", "")
-        observed = f"HTTP {status}: {excerpt(body, 200)}"
+        observed = f"HTTP {reply.status}: {excerpt(reply.body, 200)}"
         if not self.answers:
             return self.result(False, self._expected(), observed)
-        ok = (self.status is None or status == self.status) and self.text_ok(body)
+        ok = (self.status is None or reply.status == self.status) and self.text_ok(reply.body)
         return self.result(ok, self._expected(), observed)
 
     def _expected(self) -> str:

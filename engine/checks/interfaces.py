@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field
 
+from ..probes import Interface, interface_from_json
 from ..snapshots import Baseline
 from .base import Check, CheckContext, CheckResult, Int
+
+
+def interfaces_at(ctx: CheckContext, baseline: Baseline) -> tuple[Interface, ...] | None:
+    """The interfaces as ``baseline`` recorded them; None: it was not taken."""
+    saved: Sequence[dict[str, Any]] | None = ctx.snapshots.get(baseline)
+    return None if saved is None else tuple(interface_from_json(i) for i in saved)
 
 
 class InterfacesCheck(Check):
@@ -40,24 +48,24 @@ class InterfacesCheck(Check):
         return f"{self.added}{kind} interface(s) added since {base}"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        before: list[dict[str, Any]] | None = ctx.snapshots.get(Baseline("interfaces", self.since))
+        before = interfaces_at(ctx, Baseline("interfaces", self.since))
         if before is None:
             return self.result(False, self._expected(), "no snapshot was taken (engine bug)")
-        now: list[dict[str, Any]] = ctx.target.facts("interfaces")
-        old_names = {i["name"] for i in before}
-        new_names = {i["name"] for i in now}
-        added = [i for i in now if i["name"] not in old_names]
+        now = ctx.target.interfaces()
+        old_names = {i.name for i in before}
+        new_names = {i.name for i in now}
+        added = [i for i in now if i.name not in old_names]
         removed = sorted(old_names - new_names)
         observed = (
             "added: "
-            + (", ".join(f"{i['name']} ({i['kind'] or 'kind unknown'})" for i in added) or "none")
+            + (", ".join(f"{i.name} ({i.kind or 'kind unknown'})" for i in added) or "none")
             + "; removed: "
             + (", ".join(removed) or "none")
         )
         ok = (self.added is None or len(added) == self.added) and (
             self.removed is None or len(removed) == self.removed
         )
-        if self.added_kind is not None and any(i["kind"] != self.added_kind for i in added):
+        if self.added_kind is not None and any(i.kind != self.added_kind for i in added):
             ok = False
         return self.result(ok, self._expected(), observed)
 

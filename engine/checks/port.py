@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
+from ..probes import Listener
 from .base import Check, CheckContext, CheckResult, Int
 
 
@@ -29,11 +30,7 @@ class PortCheck(Check):
         return f"{self.protocol.upper()} port {self.port} is listening{owner}"
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        sockets = [
-            s
-            for s in ctx.target.facts("listeners", str(self.port))
-            if s["proto"].startswith(self.protocol)
-        ]
+        sockets = [s for s in ctx.target.listeners(self.port) if s.protocol == self.protocol]
         observed = "; ".join(_describe_socket(s) for s in sockets) or "nothing listening"
         if not self.listening:
             return self.result(not sockets, "nothing listening", observed)
@@ -42,8 +39,8 @@ class PortCheck(Check):
             return self.result(False, expected, observed)
         if self.process is None:
             return self.result(True, expected, observed)
-        hidden = [s for s in sockets if not s["owners_visible"]]
-        owners = {p["name"] for s in sockets for p in s["processes"]}
+        hidden = [s for s in sockets if not s.owners_visible]
+        owners = {p.name for s in sockets for p in s.processes}
         if hidden and not owners:
             return self.result(
                 True,
@@ -55,13 +52,11 @@ class PortCheck(Check):
         return self.result(owners == {self.process}, expected, observed)
 
 
-def _describe_socket(sock: dict[str, Any]) -> str:
-    address = sock["address"]
-    where = f"[{address}]:{sock['port']}" if ":" in address else f"{address}:{sock['port']}"
-    if sock["processes"]:
-        owners = ", ".join(f"{p['name']} (pid {p['pid']})" for p in sock["processes"])
-    elif sock["owners_visible"]:
+def _describe_socket(sock: Listener) -> str:
+    if sock.processes:
+        owners = ", ".join(f"{p.name} (pid {p.pid})" for p in sock.processes)
+    elif sock.owners_visible:
         owners = "no process (kernel or another namespace)"
     else:
         owners = "owner hidden (needs root)"
-    return f"{where} by {owners}"
+    return f"{sock.endpoint} by {owners}"

@@ -30,9 +30,10 @@ from hostnet.bot.config import Secrets, load_config
 from hostnet.bot.http import make_http_server
 from hostnet.bot.slack import web_client
 from hostnet.bot.wiring import Bot, build
+from hostnet.engine.commands import CommandResult
 from hostnet.engine.errors import TargetError
 from hostnet.engine.labs.spec import LabSpec
-from hostnet.engine.targets import CommandResult, Target
+from hostnet.engine.targets import Target
 
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -368,8 +369,8 @@ class RecordingTarget:
     def docker(self) -> Any:
         return self.inner.docker()
 
-    def facts(self, kind: str, *args: str) -> Any:
-        return self.inner.facts(kind, *args)
+    def __getattr__(self, name: str) -> Any:  # the typed probes: listeners, interfaces, …
+        return getattr(self.inner, name)
 
     def close(self) -> None:
         self.inner.close()

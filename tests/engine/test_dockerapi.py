@@ -7,7 +7,8 @@ import time
 import docker
 import pytest
 
-from hostnet.engine.dockerapi import CliDocker, DockerApi, SdkDocker, SocketDocker, _split_tag
+from hostnet.engine.dockerapi import CliDocker, DockerApi, SdkDocker, SocketDocker
+from hostnet.engine.dockerapi.model import split_tag
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.targets import LocalTarget
 
@@ -69,4 +70,4 @@ def test_socket_to_nowhere_is_an_environment_problem() -> None:
     ],
 )
 def test_split_tag(name: str, split: tuple[str, str]) -> None:
-    assert _split_tag(name) == split
+    assert split_tag(name) == split

@@ -18,11 +18,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hostnet.engine.commands import CommandResult
 from hostnet.engine.errors import ExitCode
 from hostnet.engine.events import CommandFinished
 from hostnet.engine.loader import find_lesson, load_lesson
 from hostnet.engine.session import LessonSession
-from hostnet.engine.targets import CommandResult, LocalTarget
+from hostnet.engine.targets import LocalTarget
 from tests.bot.conftest import ALICE, BotHarness
 from tests.hostile.conftest import hostnet
 
@@ -119,8 +120,8 @@ class Recording:
     def docker(self) -> Any:
         return self.inner.docker()
 
-    def facts(self, kind: str, *args: str) -> Any:
-        return self.inner.facts(kind, *args)
+    def __getattr__(self, name: str) -> Any:  # the typed probes: listeners, interfaces, …
+        return getattr(self.inner, name)
 
     def close(self) -> None:
         self.inner.close()

@@ -27,9 +27,10 @@ from hostnet.bot import blocks as ui
 from hostnet.bot import messages
 from hostnet.bot.redact import clip, redact
 from hostnet.engine import events as ev
+from hostnet.engine.commands import CommandResult
 from hostnet.engine.loader import load_lesson
 from hostnet.engine.session import LessonSession
-from hostnet.engine.targets import CommandResult, LocalTarget
+from hostnet.engine.targets import LocalTarget
 from hostnet.plugin.render import HEAD_LINES, LINE_CHARS, TAIL_LINES, TerminalRenderer
 from tests.bot.conftest import ALICE, BotHarness
 from tests.hostile.conftest import (

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
-from hostnet.engine.targets import CommandResult
+from hostnet.engine.commands import CommandResult
 from hostnet.plugin.render import JsonRenderer, TerminalRenderer
 
 GOLDEN = Path(__file__).parent / "golden"
