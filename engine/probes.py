@@ -246,7 +246,7 @@ class HostProbes(ABC):
         raw = self._probe(kind, *args)
         try:
             return convert(raw)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise _unreadable(kind, raw, exc) from exc
 
     def _many(
@@ -257,7 +257,7 @@ class HostProbes(ABC):
             raise _unreadable(kind, raw, TypeError("not a list"))
         try:
             return tuple(convert(item) for item in raw)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise _unreadable(kind, raw, exc) from exc
 
 

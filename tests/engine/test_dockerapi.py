@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import docker
 import pytest
 
-from hostnet.engine.dockerapi import CliDocker, DockerApi, SdkDocker, SocketDocker
+from hostnet.engine.dockerapi import (
+    CliDocker,
+    ContainerEvent,
+    ContainerFile,
+    DockerApi,
+    SdkDocker,
+    SocketDocker,
+)
 from hostnet.engine.dockerapi.model import split_tag
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.targets import LocalTarget
@@ -71,3 +79,63 @@ def test_socket_to_nowhere_is_an_environment_problem() -> None:
 )
 def test_split_tag(name: str, split: tuple[str, str]) -> None:
     assert split_tag(name) == split
+
+
+def test_container_file(api: DockerApi, talker) -> None:  # type: ignore[no-untyped-def]
+    hostname = api.container_file("hostnet_api_test", "/etc/hostname")
+    assert hostname == ContainerFile("hostnet_api_test", "/etc/hostname", talker.id[:12] + "\n", "")
+    resolv = api.container_file("hostnet_api_test", "/etc/resolv.conf")
+    assert resolv.text is not None and "nameserver" in resolv.text
+    missing = api.container_file("hostnet_api_test", "/no/such/file")
+    assert missing.text is None and "/no/such/file" in missing.problem
+    nobody = api.container_file("hostnet_no_such_container", "/etc/hostname")
+    assert nobody.text is None and "no such container" in nobody.problem.lower()
+
+
+def test_container_file_of_a_stopped_container_leaves_no_exec_behind(
+    api: DockerApi, docker_client, standin_image: str
+) -> None:  # type: ignore[no-untyped-def]
+    since = time.time()
+    container = docker_client.containers.run(
+        standin_image, ["sh", "-c", "echo kept > /tmp/note; exit 3"],
+        name="hostnet_api_exit", detach=True,
+    )  # fmt: skip
+    try:
+        container.wait(timeout=30)
+        assert api.container_file("hostnet_api_exit", "/tmp/note").text == "kept\n"
+        events = _events_until(api, "hostnet_api_exit", since, lambda e: e.action == "die")
+        die = [e for e in events if e.action == "die"]
+        assert len(die) == 1 and die[0].exit_code == 3
+        assert die[0].container_id == container.id and die[0].about("hostnet_api_exit")
+        assert die[0].about(container.id[:12]) and not die[0].about("hostnet_api")
+        assert since <= die[0].time <= time.time()
+        assert not [e for e in events if e.exec_command is not None]  # reading made no exec
+    finally:
+        container.remove(force=True)
+
+
+def test_container_events_record_docker_exec(api: DockerApi, talker) -> None:  # type: ignore[no-untyped-def]
+    since = time.time()
+    assert talker.exec_run(["sh", "-c", "exit 4"]).exit_code == 4
+    events = _events_until(api, "hostnet_api_test", since, lambda e: e.action == "exec_die")
+    started = [e for e in events if e.exec_command is not None]
+    ended = [e for e in events if e.action == "exec_die"]
+    assert [e.exec_command for e in started] == ["sh -c exit 4"]
+    assert [(e.exec_id, e.exit_code) for e in ended] == [(started[0].exec_id, 4)]
+    assert all(e.container_name == "hostnet_api_test" for e in events)
+    assert (
+        api.container_events("hostnet_api_test", since=time.time() + 5, until=time.time() + 5) == ()
+    )
+
+
+def _events_until(
+    api: DockerApi, name: str, since: float, seen: Callable[[ContainerEvent], bool]
+) -> tuple[ContainerEvent, ...]:
+    """The events since ``since``, once one of them is ``seen`` (the engine records
+    them a moment after the fact), within 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        events = api.container_events(name, since=since, until=time.time())
+        if any(seen(e) for e in events) or time.monotonic() > deadline:
+            return events
+        time.sleep(0.1)
