@@ -18,8 +18,10 @@ from hostnet.engine.errors import HostnetError, TargetError
 from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.loader import find_lesson, load_all
 from hostnet.engine.model import Lesson
+from hostnet.engine.outside import host_address
 from hostnet.engine.progress import ProgressStore
 from hostnet.engine.targets import Target
+from hostnet.engine.variables import bind_builtins, uses_builtins
 
 from .blocks import Message
 from .config import BotConfig, ConfigError
@@ -38,6 +40,7 @@ class Catalog:
     def __init__(self, config: BotConfig) -> None:
         self._config = config
         self._lessons: dict[tuple[str, str | None], Lesson] = {}
+        self._addresses: dict[str, str] = {}  # lab → its host_address
         self._lock = threading.Lock()
 
     def lesson(self, lesson_id: str, lab: str | None) -> Lesson:
@@ -56,6 +59,16 @@ class Catalog:
         with self._lock:
             self._lessons[key] = lesson
         return lesson
+
+    def bound(self, lesson: Lesson, lab: str, target: Target) -> Lesson:
+        """``lesson`` with its built-in variables bound for ``lab`` (read there once)."""
+        with self._lock:
+            address = self._addresses.get(lab)
+        if address is None:
+            address = host_address(target)
+            with self._lock:
+                self._addresses[lab] = address
+        return bind_builtins(lesson, {"host_address": address})
 
     def validate(self) -> None:
         """At startup: every lesson loads with the configured variables."""
@@ -140,7 +153,13 @@ class BotCore:
         return s
 
     def lesson_of(self, s: Session, *, lab: bool = True) -> Lesson:
-        return self.catalog.lesson(s.lesson, s.lab if lab else None)
+        """The session's lesson as configured for its lab; on a lab, built-in
+        variables (``@{host_address}``) are bound there, so messages show the
+        commands the learner will really run."""
+        lesson = self.catalog.lesson(s.lesson, s.lab if lab else None)
+        if not lab or s.lab is None or not uses_builtins(lesson):
+            return lesson
+        return self.catalog.bound(lesson, s.lab, self.connections.get(s.lab))
 
     # -- posting in a lesson's thread ----------------------------------------------------
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from .checks import REGISTRY, Check
 from .errors import LessonError
 from .model import FORMAT_VERSION, SLUG, Concept, Lesson, Step, Variable
+from .variables import BUILTINS, COMMAND_KEYS, VAR
 from .yamlsource import (
     Loc,
     as_list,
@@ -36,10 +37,8 @@ from .yamlsource import (
     short,
 )
 
-_VAR = re.compile(r"@(@?)\{([A-Za-z0-9_-]*)\}")
 MAX_VALUES = 100_000  # after YAML aliases are expanded; a real lesson has about 500
 MAX_DEPTH = 32  # a lesson's deepest field is 5 levels down
-_COMMAND_KEYS = {"command", "run"}
 
 
 def lessons_dir() -> Path:
@@ -140,6 +139,7 @@ class _Document:
         self._check_format_version()
         self._check_kinds()
         self._check_step_ids()
+        self._give_probe_image()
         bound = self._substitute(self._bind_values(values))
         try:
             return Lesson.model_validate(bound)
@@ -181,8 +181,8 @@ class _Document:
                     "pass, so a challenge is verified by state (container, port, http, "
                     "command, …), not by what one command printed",
                 )
-            if "from" in check and "from" not in REGISTRY[kind].model_fields:
-                able = sorted(k for k, c in REGISTRY.items() if "from" in c.model_fields)
+            if "from" in check and not _has_field(REGISTRY[kind], "from"):
+                able = sorted(k for k, c in REGISTRY.items() if _has_field(c, "from"))
                 raise self.error(
                     (*loc, "from"),
                     f"a {kind} check cannot be made from elsewhere: `from` is for "
@@ -225,10 +225,25 @@ class _Document:
                 for c, check in enumerate(as_list(step.get("checks"))):
                     yield ("steps", s, "checks", c), check
 
+    def _give_probe_image(self) -> None:
+        """A lesson's ``probe_image`` variable is the image of its outside checks."""
+        declared = self.data.get("variables")
+        if not isinstance(declared, dict) or "probe_image" not in declared:
+            return
+        for _, check in self._checks():
+            if isinstance(check, dict) and check.get("from") == "outside":
+                check.setdefault("probe_image", "@{probe_image}")
+
     def _bind_values(self, values: Mapping[str, str]) -> dict[str, str]:
         declared = self.data.get("variables") or {}
         if not isinstance(declared, dict):
             return {}
+        for name in declared:
+            if name in BUILTINS:
+                raise self.error(
+                    ("variables", name),
+                    f"{name} is built in ({BUILTINS[name]}): use @{{{name}}} without declaring it",
+                )
         unknown = sorted(set(values) - set(declared))
         if unknown:
             raise LessonError(
@@ -262,14 +277,18 @@ class _Document:
             if isinstance(node, list):
                 return [walk(v, (*loc, i)) for i, v in enumerate(node)]
             if isinstance(node, str) and "@" in node and loc[:1] != ("variables",):
-                quote = bool(loc) and (loc[-1] in _COMMAND_KEYS or loc[:1] == ("cleanup",))
-                return _VAR.sub(lambda m: replace(m, loc, quote), node)
+                quote = bool(loc) and (
+                    loc[-1] in COMMAND_KEYS or loc[:1] in (("cleanup",), ("setup",))
+                )
+                return VAR.sub(lambda m: replace(m, loc, quote), node)
             return node
 
         def replace(match: re.Match[str], loc: Loc, quote: bool) -> str:
             escaped, name = match.groups()
             if escaped:
-                return "@{" + name + "}"
+                return "@@{" + name + "}" if name in BUILTINS else "@{" + name + "}"
+            if name in BUILTINS:
+                return match.group(0)  # bound where the lesson runs (bind_builtins)
             if name not in bound:
                 raise self.error(
                     loc,
@@ -307,6 +326,11 @@ class _Document:
                 + ", ".join(f"{k}={v!r}" for k, v in values.items())
             )
         return self.error(loc, message, hint)
+
+
+def _has_field(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model`` takes ``name`` in a lesson (a field, or a field's alias)."""
+    return any(name in (key, field.alias) for key, field in model.model_fields.items())
 
 
 def _strip_tags(loc: Loc) -> Loc:

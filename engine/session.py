@@ -35,11 +35,14 @@ from .outcomes import (
     QuizOutcome,
     StepOutcome,
 )
+from .outside import host_address
 from .progress import ProgressStore
 from .record import LessonRecord
+from .reveal import answers_revealed, prediction_revealed
 from .snapshots import Snapshots
 from .stage import Stage
 from .targets import Target
+from .variables import bind_builtins, uses_builtins
 from .verify import StepJudge
 
 Emit = Callable[[ev.Event], None]
@@ -109,6 +112,7 @@ class LessonSession:
                 len(self.lesson.steps),
             )
         )
+        self._bind_builtins()
         self.check_prerequisites()
         self._stage().set_up()
         self._record.begin(
@@ -127,6 +131,7 @@ class LessonSession:
         backdates the lesson's start (``check`` of work done entirely by hand:
         every log line counts).
         """
+        self._bind_builtins()
         if self._record.load():
             return True
         started = time.time() if since is None else since
@@ -338,21 +343,8 @@ class LessonSession:
         hints = () if passed else tuple(step.hints)
         self._emit(ev.StepFinished(step.id, index + 1, passed, hints, helped=helped))
         made = self._record.prediction(step.id) if passed and step.predict else None
-        if made is not None and step.predict is not None:
-            p = step.predict
-            self._emit(
-                ev.PredictionRevealed(
-                    step.id,
-                    index + 1,
-                    p.question,
-                    made.choice,
-                    p.choices[made.choice - 1],
-                    p.answer,
-                    p.choices[p.answer - 1],
-                    made.correct,
-                    p.explanation,
-                )
-            )
+        if made is not None:
+            self._emit(prediction_revealed(step, index, made))
         return StepOutcome(
             step.id, index, "passed" if passed else "failed", tuple(results), output, helped
         )
@@ -360,13 +352,8 @@ class LessonSession:
     def _reveal_answers(self, index: int) -> None:
         """What the step's questions would have had as answers (skip, or run for me)."""
         step = self.lesson.steps[index]
-        if not step.questions():
-            return
-        answers = tuple(
-            (question, " or ".join(sorted(right)) or "(nothing: check the step)")
-            for question, right in self.right_answers(index).items()
-        )
-        self._emit(ev.AnswersRevealed(step.id, index + 1, answers))
+        if step.questions():
+            self._emit(answers_revealed(step, index, self.right_answers(index)))
 
     def _steps_passed(self) -> int:
         return sum(1 for step in self.lesson.steps if step.id in self._record.passed)
@@ -374,6 +361,12 @@ class LessonSession:
     def _emit(self, event: ev.Event) -> None:
         if not self._quiet:
             self._sink(event)
+
+    def _bind_builtins(self) -> None:
+        """``@{host_address}`` and its kind depend on the target: bound once, here."""
+        if self._target is not None and uses_builtins(self.lesson):
+            address = host_address(self._target)
+            self.lesson = bind_builtins(self.lesson, {"host_address": address})
 
     def _stage(self) -> Stage:
         return Stage(self.lesson, self._need_target(), self._emit)

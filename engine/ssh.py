@@ -61,8 +61,9 @@ class SSHTarget(HostProbes):
     handshakes: ClassVar[int] = 0  # counted process-wide (tests and benchmarks read it)
     _count_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, name: str, client: paramiko.SSHClient) -> None:
+    def __init__(self, name: str, client: paramiko.SSHClient, address: str | None = None) -> None:
         self.name = name
+        self.address = address  # what the lab was reached at (a name, or an address)
         self._client = client
         self._api: DockerApi | None = None
 
@@ -143,7 +144,7 @@ class SSHTarget(HostProbes):
                         transport.sock.setsockopt(
                             socket.IPPROTO_TCP, user_timeout, int(_DEAD_AFTER * 1000)
                         )
-        return cls(name, client)
+        return cls(name, client, str(settings["hostname"]))
 
     # -- Target protocol ----------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class Target(Probes, Protocol):
     """A machine lessons run on: commands, its Docker engine, and typed probes of its host."""
 
     name: str
+    address: str | None
+    """The host's address as other machines reach it, when known (a lab's)."""
 
     def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None
@@ -61,6 +63,7 @@ class LocalTarget(HostProbes):
 
     def __init__(self, *, docker_host: str | None = None, context: str | None = None) -> None:
         self.name = "local"
+        self.address: str | None = None
         self._docker_host = docker_host
         self._context = context
         self._api: DockerApi | None = None

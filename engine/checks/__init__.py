@@ -16,6 +16,7 @@ from .http import HttpCheck
 from .image import ImageCheck
 from .interfaces import InterfacesCheck
 from .logs import LogsCheck
+from .namespace import NamespaceCheck
 from .output import OutputCheck
 from .port import PortCheck
 
@@ -29,6 +30,7 @@ REGISTRY: dict[str, type[Check]] = {
     "image": ImageCheck,
     "interfaces": InterfacesCheck,
     "logs": LogsCheck,
+    "namespace": NamespaceCheck,
     "output": OutputCheck,
     "port": PortCheck,
     "probe_answer": ProbeAnswerCheck,

@@ -143,6 +143,32 @@ class TextMatch(BaseModel):
         return not (self.excludes is not None and self.excludes in text)
 
 
+Where = Literal["host", "outside"]
+
+
+class Vantage(BaseModel):
+    """Where a check looks from: the target host itself, or outside it (another
+    network namespace: a throwaway container on the target's default bridge)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    from_: Where = Field(
+        default="host",
+        alias="from",
+        description="host: from the target host itself; outside: from a throwaway "
+        "container on the target's default bridge network, as another machine would.",
+    )
+    probe_image: str = Field(
+        default="busybox",
+        description="The image of the outside probe (it needs busybox); a lesson "
+        "variable named probe_image sets it for every outside check.",
+    )
+
+    @property
+    def outside(self) -> bool:
+        return self.from_ == "outside"
+
+
 def excerpt(text: str, limit: int = 400) -> str:
     """The evidence shown for a text: stripped, cut to ``limit`` characters."""
     text = text.strip()

@@ -20,11 +20,14 @@ class CommandCheck(Check, TextMatch):
     settle_seconds = 10.0
 
     def describe(self) -> str:
-        return (
+        """Every condition the pass verifies: the exit code, and what the output holds."""
+        verdict = (
             f"`{self.run}` succeeds"
             if self.exit_code == 0
             else f"`{self.run}` exits {self.exit_code}"
         )
+        text = self.text_expectation()
+        return f"{verdict}, and its output {text}" if text else verdict
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         res = ctx.target.run(self.run, timeout=self.timeout)

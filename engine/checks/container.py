@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
+from ..dockerapi import container
 from .base import Check, CheckContext, CheckResult
 
 
@@ -41,22 +42,20 @@ class ContainerCheck(Check):
         return " ".join(parts)
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        attrs = ctx.target.docker().inspect_container(self.name)
-        if attrs is None:
+        found = container(ctx.target.docker(), self.name)
+        if found is None:
             return self.result(self.state == "absent", self._expected(), "no such container")
         if self.state == "absent":
-            status = attrs["State"]["Status"]
-            return self.result(False, "no such container", f"container {self.name} is {status}")
-        status = attrs["State"]["Status"]
-        mode = attrs["HostConfig"]["NetworkMode"]
-        addresses = _addresses(attrs)
-        observed = f"{status}, network mode {mode}, IP addresses: {', '.join(addresses) or 'none'}"
-        ok = self.state == "present" or status == self.state
-        if self.network_mode is not None and mode != self.network_mode:
+            observed = f"container {self.name} is {found.status}"
+            return self.result(False, "no such container", observed)
+        addresses = ", ".join(found.addresses) or "none"
+        observed = f"{found.status}, network mode {found.network_mode}, IP addresses: {addresses}"
+        ok = self.state == "present" or found.status == self.state
+        if self.network_mode is not None and found.network_mode != self.network_mode:
             ok = False
-        if self.ip_address == "none" and addresses:
+        if self.ip_address == "none" and found.addresses:
             ok = False
-        if self.ip_address == "any" and not addresses:
+        if self.ip_address == "any" and not found.addresses:
             ok = False
         return self.result(ok, self._expected(), observed)
 
@@ -69,11 +68,3 @@ class ContainerCheck(Check):
         if self.ip_address is not None:
             parts.append(f"IP addresses: {self.ip_address}")
         return ", ".join(parts)
-
-
-def _addresses(attrs: dict[str, Any]) -> list[str]:
-    settings = attrs.get("NetworkSettings") or {}
-    found = [settings.get("IPAddress") or "", settings.get("GlobalIPv6Address") or ""]
-    for net in (settings.get("Networks") or {}).values():
-        found += [net.get("IPAddress") or "", net.get("GlobalIPv6Address") or ""]
-    return sorted({a for a in found if a})

@@ -1,4 +1,4 @@
-"""``http``: a URL answers (or does not) from the target host itself."""
+"""``http``: a URL answers (or does not), from the target host or from outside it."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Check, CheckContext, CheckResult, Int, TextMatch, excerpt
+from ..outside import Outside
+from .base import Check, CheckContext, CheckResult, Int, TextMatch, Vantage, excerpt
 
 
-class HttpCheck(Check, TextMatch):
-    """GET a URL from the target (a lab is probed from inside the lab)."""
+class HttpCheck(Check, TextMatch, Vantage):
+    """GET a URL from the target (a lab is probed from inside the lab), or from
+    outside it: write ``@{host_address}`` for the target host's address there."""
 
     kind: Literal["http"] = "http"
     url: str = Field(description="URL to GET, e.g. http://localhost:80/")
@@ -23,12 +25,18 @@ class HttpCheck(Check, TextMatch):
     settle_seconds = 10.0
 
     def describe(self) -> str:
+        where = " from outside (a container on the bridge)" if self.outside else ""
         if not self.answers:
-            return f"nothing answers at {self.url}"
-        return f"{self.url} answers"
+            return f"nothing answers at {self.url}{where}"
+        text = self.text_expectation()
+        status = f" with HTTP {self.status}" if self.status is not None else ""
+        return f"{self.url} answers{where}{status}" + (f", body {text}" if text else "")
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
-        reply = ctx.target.http_get(self.url, self.timeout)
+        if self.outside:
+            reply = Outside(ctx.target, self.probe_image).http_get(self.url, self.timeout)
+        else:
+            reply = ctx.target.http_get(self.url, self.timeout)
         if reply.status is None:
             observed = f"no answer ({reply.error})"
             return self.result(not self.answers, self._expected(), observed)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .cli import CliDocker
-from .model import ContainerEvent, ContainerFile
+from .model import Container, ContainerEvent, ContainerFile
 from .sdk import SdkDocker
 from .unix import SocketDocker
 
@@ -60,8 +60,15 @@ class DockerApi(Protocol):
         ...
 
 
+def container(api: DockerApi, name: str) -> Container | None:
+    """The container named ``name`` (or with that ID), typed; None when there is none."""
+    raw = api.inspect_container(name)
+    return None if raw is None else Container.from_inspect(raw)
+
+
 __all__ = [
     "CliDocker",
+    "Container",
     "ContainerEvent",
     "ContainerFile",
     "DockerApi",

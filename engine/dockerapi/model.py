@@ -61,6 +61,48 @@ class ContainerFile:
     problem: str = ""  # the engine's words: no such container, no such file, …
 
 
+# HostConfig's setting for each namespace a container can share with the host.
+_MODE_OF = {
+    "net": "NetworkMode",
+    "pid": "PidMode",
+    "uts": "UTSMode",
+    "ipc": "IpcMode",
+    "cgroup": "CgroupnsMode",
+    "user": "UsernsMode",
+}
+
+
+@dataclass(frozen=True)
+class Container:
+    """What checks compare of ``docker container inspect``."""
+
+    name: str
+    id: str
+    status: str  # running, exited, created, …
+    pid: int  # of its main process; 0 when it is not running
+    network_mode: str  # host, bridge, none, container:NAME, a network's name
+    addresses: tuple[str, ...]  # its own IP addresses on any network
+    modes: Mapping[str, str]  # namespace → HostConfig's mode ("host", "private", "", …)
+
+    @classmethod
+    def from_inspect(cls, raw: Mapping[str, Any]) -> Container:
+        state = raw.get("State") or {}
+        host = raw.get("HostConfig") or {}
+        settings = raw.get("NetworkSettings") or {}
+        found = [settings.get("IPAddress") or "", settings.get("GlobalIPv6Address") or ""]
+        for net in (settings.get("Networks") or {}).values():
+            found += [net.get("IPAddress") or "", net.get("GlobalIPv6Address") or ""]
+        return cls(
+            name=str(raw.get("Name") or "").lstrip("/"),
+            id=str(raw.get("Id") or ""),
+            status=str(state.get("Status") or "unknown"),
+            pid=int(state.get("Pid") or 0),
+            network_mode=str(host.get("NetworkMode") or ""),
+            addresses=tuple(sorted({a for a in found if a})),
+            modes={ns: str(host.get(key) or "") for ns, key in _MODE_OF.items()},
+        )
+
+
 def event_from_engine(raw: Mapping[str, Any]) -> ContainerEvent:
     """An event as the Engine API streams it (``docker events --format '{{json .}}'``
     prints the same object)."""

@@ -357,6 +357,7 @@ class RecordingTarget:
     ) -> None:
         self.inner = inner
         self.name = inner.name
+        self.address = inner.address
         self.log = log
         self.durations = durations
 
