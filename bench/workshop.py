@@ -220,6 +220,7 @@ class Learner:
         self.elapsed = 0.0
         self.latencies: list[float] = []  # click on Run → its result posted, per step
         self.error: str | None = None
+        self.evidence = ""  # on error: the thread, the session row, the lab's last commands
 
     def _scan(self) -> None:
         calls = self.fake.calls  # appended under the stand-in's lock; a slice is a snapshot
@@ -301,6 +302,7 @@ class Learner:
                 raise AssertionError(f"{self.user}: summary lacks {missing}: {text[:400]}")
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
+            self.evidence = self.harness.explain(self.user)
         finally:
             self.elapsed = time.monotonic() - started
 
@@ -380,6 +382,9 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
         result.per_learner = [lr.elapsed for lr in learners]
         result.latencies = [t for lr in learners for t in lr.latencies]
         result.errors = [lr.error for lr in learners if lr.error]
+        for lr in learners:
+            if lr.error:
+                print(f"workshop, N={n}: {lr.error}\n{lr.evidence}", file=sys.stderr, flush=True)
         result.posts = len(fake.of("chat.postMessage"))
         result.lab_seconds = sum(seconds for _, seconds in targets.durations)
         leases = harness.bot.store.leases()
