@@ -134,6 +134,9 @@ class Inbound:
     at: float = field(default_factory=time.monotonic)
 
 
+DROP = 0  # FakeSlack.answer's status for "close the connection without answering"
+
+
 class FakeSlack:
     """Slack's Web API on 127.0.0.1: records calls, answers like Slack."""
 
@@ -143,6 +146,7 @@ class FakeSlack:
         self.inbound: list[Inbound] = []  # what the harness sent the bot
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
+        self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -161,6 +165,9 @@ class FakeSlack:
                     if isinstance(args.get("blocks"), str):
                         args["blocks"] = json.loads(args["blocks"])
                 status, body, headers = fake.answer(self.path, args)
+                if status == DROP:  # the connection breaks before any answer
+                    self.close_connection = True
+                    return
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -181,6 +188,10 @@ class FakeSlack:
         if method == "response_url":
             args = {**args, "user": path.rsplit("/", 1)[-1]}  # /response/<user>
         with self._lock:
+            if self.dropped.get(method, 0) > 0:
+                self.dropped[method] -= 1
+                self.calls.append(Call(method + ":dropped", args))
+                return DROP, {}, {}
             if self.rate_limited.get(method, 0) > 0:
                 self.rate_limited[method] -= 1
                 self.calls.append(Call(method + ":429", args))
