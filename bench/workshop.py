@@ -223,8 +223,11 @@ class Learner:
         self.evidence = ""  # on error: the thread, the session row, the lab's last commands
 
     def _scan(self) -> None:
-        calls = self.fake.calls  # appended under the stand-in's lock; a slice is a snapshot
-        new, self.cursor = calls[self.cursor :], len(calls)
+        calls = self.fake.calls  # appended to from the stand-in's threads
+        # Count first, then take exactly that many: a call appended between a
+        # slice and a separate len() would be counted and never looked at.
+        end = len(calls)
+        new, self.cursor = calls[self.cursor : end], end
         for call in new:
             if call.method != "chat.postMessage":
                 continue
