@@ -5,7 +5,9 @@
 set -euo pipefail
 IMAGE=${1:-nginx}
 fail() { echo "FAIL: $*" >&2; docker rm -f my_nginx >/dev/null 2>&1 || true; exit 1; }
-wait_for() { for _ in $(seq 100); do if eval "$1"; then return 0; fi; sleep 0.05; done; return 1; }
+# Live state may take a moment to settle: wait up to 10 s, the bound the engine's checks
+# settle within (Runner.settle_timeout), so that both sides give a loaded machine the same time.
+wait_for() { for _ in $(seq 200); do if eval "$1"; then return 0; fi; sleep 0.05; done; return 1; }
 
 # prerequisites, as the lesson checks them: no my_nginx, port 80 free, the image present
 ! docker container inspect my_nginx >/dev/null 2>&1 || fail "my_nginx exists"

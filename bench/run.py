@@ -7,6 +7,11 @@ Every figure is the median of several alternating runs of both sides, so a
 noisy machine slows both alike. Needs the set-up of scripts/test.sh (Docker,
 the stand-in image; root and openssh-server for the SSH rows and the workshop
 section, bench/workshop.py).
+
+Each row is printed (and flushed) as soon as it is measured, so a run stopped
+midway still shows what it measured. A command that fails (either side of a
+row) makes that row a FAILED row, with the command's output after the table;
+a section that breaks makes one FAILED row; the run goes on either way.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +40,37 @@ def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
+
+
+class Failed(Exception):
+    """A measured command failed: what ran, how it ended, what it printed."""
+
+    def __init__(self, argv: tuple[str, ...], code: int, output: str) -> None:
+        self.command = " ".join(argv)
+        self.code = code
+        self.output = output
+        last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
+        super().__init__(f"`{self.command}` exited {code}" + (f": {last.strip()}" if last else ""))
+
+
+@dataclass
+class Row:
+    what: str
+    against: str
+    ours: float = 0.0
+    theirs: float = 0.0
+    goal: str = ""
+    failed: str | None = None  # one line: why
+    output: str = ""  # the failed command's output, shown after the table
+
+    def line(self) -> str:
+        if self.failed is not None:
+            why = self.failed.replace("|", "\\|")
+            return f"| {self.what} | {self.against} | – | – | FAILED: {why} | {self.goal} |"
+        return (
+            f"| {self.what} | {self.against} | {self.ours * 1000:.1f} ms "
+            f"| {self.theirs * 1000:.1f} ms | {self.ours / self.theirs:.2f}× | {self.goal} |"
+        )
 
 
 def side_by_side(
@@ -46,102 +85,124 @@ def side_by_side(
     return statistics.median(times_a), statistics.median(times_b)
 
 
+def compare(
+    what: str,
+    against: str,
+    a: Callable[[], object],
+    b: Callable[[], object],
+    runs: int,
+    goal: str,
+) -> Row:
+    """A row of ``side_by_side``; a failed command (either side) makes a failed row."""
+    try:
+        ours, theirs = side_by_side(a, b, runs)
+    except Failed as exc:
+        return Row(what, against, goal=goal, failed=str(exc), output=exc.output)
+    return Row(what, against, ours, theirs, goal)
+
+
 def sh(*argv: str, env: dict[str, str] | None = None) -> Callable[[], object]:
     full_env = {**os.environ, **(env or {})}
 
     def run() -> object:
-        return subprocess.run(argv, env=full_env, capture_output=True, check=True)
+        res = subprocess.run(argv, env=full_env, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise Failed(argv, res.returncode, res.stdout + res.stderr)
+        return res
 
     return run
 
 
-Row = tuple[str, str, float, float, str]  # what, compared with, ours, theirs, goal
-
-
-def plugin_rows(runs: int) -> list[Row]:
-    rows: list[Row] = []
-    ours, base = side_by_side(
+def plugin_rows(runs: int) -> Iterator[Row]:
+    yield compare(
+        "metadata from Python (docker-hostnet)",
+        "python -c pass",
         sh(str(BIN / "docker-hostnet"), "docker-cli-plugin-metadata"),
         sh(sys.executable, "-c", "pass"),
         runs,
+        "≤ 2×",
     )
-    rows.append(("metadata from Python (docker-hostnet)", "python -c pass", ours, base, "≤ 2×"))
     with tempfile.TemporaryDirectory() as with_plugin, tempfile.TemporaryDirectory() as without:
-        subprocess.run(
-            [str(BIN / "hostnet"), "install"],
-            env={**os.environ, "DOCKER_CONFIG": with_plugin},
-            check=True,
-            capture_output=True,
-        )
+        sh(str(BIN / "hostnet"), "install", env={"DOCKER_CONFIG": with_plugin})()
         plugin = Path(with_plugin) / "cli-plugins" / "docker-hostnet"
-        ours, base = side_by_side(
-            sh(str(plugin), "docker-cli-plugin-metadata"), sh(sys.executable, "-c", "pass"), runs
+        yield compare(
+            "metadata from the installed plugin (sh)",
+            "python -c pass",
+            sh(str(plugin), "docker-cli-plugin-metadata"),
+            sh(sys.executable, "-c", "pass"),
+            runs,
+            "≤ 2×",
         )
-        rows.append(
-            ("metadata from the installed plugin (sh)", "python -c pass", ours, base, "≤ 2×")
-        )
-        ours, base = side_by_side(
+        yield compare(
+            "docker --help, plugin installed",
+            "without the plugin",
             sh("docker", "--help", env={"DOCKER_CONFIG": with_plugin}),
             sh("docker", "--help", env={"DOCKER_CONFIG": without}),
             runs,
+            "≤ 1.25×",
         )
-    rows.append(("docker --help, plugin installed", "without the plugin", ours, base, "≤ 1.25×"))
-    return rows
 
 
-def lesson_rows(runs: int) -> list[Row]:
+def lesson_rows(runs: int) -> Iterator[Row]:
     with tempfile.TemporaryDirectory() as state:
         env = {"HOSTNET_PROGRESS_DB": f"{state}/p.sqlite"}
-        ours, base = side_by_side(
+        yield compare(
+            "lesson 1 --auto",
+            "the same commands + checks in bash",
             sh(str(BIN / "hostnet"), "lesson", "1", "--auto", "--var", f"image={IMAGE}", env=env),
             sh("bash", str(REPO / "bench" / "lesson1.sh"), IMAGE),
             runs,
+            "≤ 1.5×",
         )
-    return [("lesson 1 --auto", "the same commands + checks in bash", ours, base, "≤ 1.5×")]
 
 
-def ssh_rows(runs: int) -> list[Row]:
+def ssh_rows(runs: int) -> Iterator[Row]:
     from hostnet.engine.labs import netns
     from hostnet.engine.ssh import SSHTarget
     from hostnet.engine.targets import LocalTarget
 
-    rows: list[Row] = []
     base = Path(tempfile.mkdtemp())
-    ups, downs = [], []
-    for i in range(3):
-        ups.append(timed(lambda i=i: netns.up(f"bench-{i}", base=base)))
-        downs.append(timed(lambda i=i: netns.down(f"bench-{i}", base=base)))
-    lab = netns.up("bench-ssh", base=base)
     try:
-        remote = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
-        local = LocalTarget()
-        n = 50
+        ups, downs = [], []
+        for i in range(3):
+            ups.append(timed(lambda i=i: netns.up(f"bench-{i}", base=base)))
+            downs.append(timed(lambda i=i: netns.down(f"bench-{i}", base=base)))
+        yield Row("lab up --netns (median of 3)", "goal 10 s", statistics.median(ups), 10.0, "< 1×")
+        yield Row("lab down (median of 3)", "goal 5 s", statistics.median(downs), 5.0, "< 1×")
+        lab = netns.up("bench-ssh", base=base)
+        try:
+            remote = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
+            local = LocalTarget()
+            n = 50
 
-        def many(target: object) -> Callable[[], object]:
-            return lambda: [target.run("true", timeout=10) for _ in range(n)]  # type: ignore[attr-defined]
+            def many(target: object) -> Callable[[], object]:
+                return lambda: [target.run("true", timeout=10) for _ in range(n)]  # type: ignore[attr-defined]
 
-        ssh_t, local_t = side_by_side(many(remote), many(local), max(3, runs // 3))
-        fresh = sh("ssh", "-F", str(lab.ssh_config), lab.name, "true")
-        fresh_t, _ = side_by_side(lambda: [fresh() for _ in range(10)], lambda: None, 3)
-        rows.append(
-            ("`true` over SSH, reused connection", "locally", ssh_t / n, local_t / n, "≤ 2×")
-        )
-        rows.append(
-            (
+            ssh_t, local_t = side_by_side(many(remote), many(local), max(3, runs // 3))
+            yield Row(
+                "`true` over SSH, reused connection", "locally", ssh_t / n, local_t / n, "≤ 2×"
+            )
+            fresh = sh("ssh", "-F", str(lab.ssh_config), lab.name, "true")
+            row = compare(
                 "`true` over SSH, reused connection",
                 "a fresh `ssh` per command",
-                ssh_t / n,
-                fresh_t / 10,
+                lambda: None,
+                lambda: [fresh() for _ in range(10)],
+                3,
                 "(gain)",
             )
-        )
-        remote.close()
+            row.ours, row.theirs = ssh_t / n, row.theirs / 10
+            yield row
+            remote.close()
+        finally:
+            netns.down("bench-ssh", base=base)
     finally:
-        netns.down("bench-ssh", base=base)
         shutil.rmtree(base, ignore_errors=True)
-    rows.append(("lab up --netns (median of 3)", "goal 10 s", statistics.median(ups), 10.0, "< 1×"))
-    rows.append(("lab down (median of 3)", "goal 5 s", statistics.median(downs), 5.0, "< 1×"))
-    return rows
+
+
+def _tail(text: str, lines: int = 30) -> list[str]:
+    """The end of a command's output, as a fenced block for the report."""
+    return ["  ```", *[f"  {line}" for line in text.rstrip().splitlines()[-lines:]], "  ```"]
 
 
 def bot_lines() -> list[str]:
@@ -149,14 +210,19 @@ def bot_lines() -> list[str]:
     real bolt App against a local stand-in for Slack, 5 labs running steps."""
     import re
 
-    res = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", str(REPO / "tests" / "bot" / "test_load.py")],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", str(REPO / "tests" / "bot" / "test_load.py")],
+            cwd=REPO, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
+        return ["- bot: the load scenario did not end within 600 s", *_tail(out)]
     found = re.findall(r"(ack latency of [^\n]*|bot overhead [^\n]*)", res.stdout)
     if res.returncode != 0 or len(found) != 2:
         return [
-            f"- bot: the load scenario failed (exit {res.returncode}); see tests/bot/test_load.py"
+            f"- bot: the load scenario failed (exit {res.returncode}); see tests/bot/test_load.py",
+            *_tail(res.stdout + res.stderr),
         ]
     return [
         f"- {line} (goal: ack p99 < 100 ms; Slack's limit is 3 s)" if "ack" in line else f"- {line}"
@@ -164,34 +230,90 @@ def bot_lines() -> list[str]:
     ]
 
 
-def workshop_lines() -> list[str]:
+def workshop_lines(timeout: float = 600) -> list[str]:
     """N learners take lesson 1 through the bot at once, each on a netns lab of their
-    own (bench/workshop.py, in a process of its own so the bot's memory is its own)."""
+    own (bench/workshop.py, in a process of its own so the bot's memory is its own).
+
+    Its stderr (a failed learner's evidence: thread, session row, lab's commands)
+    goes on to ours as it comes."""
     proc = subprocess.Popen(
         [sys.executable, str(REPO / "bench" / "workshop.py")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    try:
-        out, err = proc.communicate(timeout=600)
-    except subprocess.TimeoutExpired:
-        proc.terminate()  # SIGTERM: it takes its labs down before it exits
-        out, err = proc.communicate(timeout=120)
-    if proc.returncode != 0 or not out.strip():
-        why = (err.strip().splitlines() or ["no output"])[-1]
-        return [f"- workshop scale: failed (exit {proc.returncode}): {why}"]
-    return out.strip().splitlines()
+    assert proc.stdout is not None and proc.stderr is not None
+    out: list[str] = []
+    err: list[str] = []
 
+    def tee(stream: object, keep: list[str], echo: bool) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            keep.append(line)
+            if echo:
+                sys.stderr.write(line)
+                sys.stderr.flush()
 
-def table(rows: list[Row]) -> str:
-    lines = [
-        "| measured | against | ours | theirs | ratio | goal |",
-        "|---|---|---:|---:|---:|---|",
+    readers = [
+        threading.Thread(target=tee, args=(proc.stdout, out, False), daemon=True),
+        threading.Thread(target=tee, args=(proc.stderr, err, True), daemon=True),
     ]
-    for what, against, ours, theirs, goal in rows:
-        lines.append(
-            f"| {what} | {against} | {ours * 1000:.1f} ms | {theirs * 1000:.1f} ms | {ours / theirs:.2f}× | {goal} |"
-        )
-    return "\n".join(lines)
+    for reader in readers:
+        reader.start()
+    late = ""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        late = f" (stopped after {timeout:g} s)"
+        proc.terminate()  # SIGTERM: it takes its labs down before it exits
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for reader in readers:
+        reader.join(timeout=10)
+    text = "".join(out).strip()
+    if proc.returncode != 0 or not text:
+        why = ("".join(err).strip().splitlines() or ["no output"])[-1]
+        return [f"- workshop scale: failed (exit {proc.returncode}){late}: {why}", *_tail(text)]
+    return text.splitlines()
+
+
+TABLE_HEAD = [
+    "| measured | against | ours | theirs | ratio | goal |",
+    "|---|---|---:|---:|---:|---|",
+]
+
+
+class Report:
+    """The report, printed (and flushed) part by part as it is measured; kept for --write."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def say(self, *lines: str) -> None:
+        for line in lines or ("",):
+            print(line, flush=True)
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def rows_of(name: str, section: Callable[[int], Iterator[Row]], runs: int) -> Iterator[Row]:
+    """A section's rows as they are measured; a section that breaks ends in a failed row."""
+    try:
+        yield from section(runs)
+    except Exception as exc:
+        why = str(exc).splitlines()[0] if str(exc) else ""
+        output = exc.output if isinstance(exc, Failed) else traceback.format_exc()
+        yield Row(f"the {name} section", "–", failed=f"{type(exc).__name__}: {why}", output=output)
+
+
+def failures(rows: list[Row]) -> list[str]:
+    """Each failed row's command output, after the table."""
+    lines = ["", "Failed rows, with the output of what failed:", ""]
+    for row in rows:
+        lines += [f"- {row.what} ({row.against}): {row.failed}", *_tail(row.output)]
+    return lines
 
 
 def machine() -> str:
@@ -222,25 +344,34 @@ def main() -> None:
         choices=["plugin", "lesson", "ssh", "bot", "workshop"],
     )
     args = parser.parse_args()
-    rows: list[Row] = []
-    for name, section in (("plugin", plugin_rows), ("lesson", lesson_rows), ("ssh", ssh_rows)):
+    report = Report()
+    report.say(f"Machine: {machine()}", "", *TABLE_HEAD)
+    failed: list[Row] = []
+    sections = (("plugin", plugin_rows), ("lesson", lesson_rows), ("ssh", ssh_rows))
+    for name, section in sections:
         if name not in args.skip:
-            rows += section(args.runs if name != "lesson" else max(3, args.runs // 3))
-    report = f"Machine: {machine()}\n\n{table(rows)}\n"
+            for row in rows_of(
+                name, section, args.runs if name != "lesson" else max(3, args.runs // 3)
+            ):
+                report.say(row.line())
+                failed += [row] if row.failed is not None else []
+    if failed:
+        report.say(*failures(failed))
     if "bot" not in args.skip:
-        report += "\nSlack bot (100 clicks at once while 5 lessons run steps on 5 labs):\n\n"
-        report += "\n".join(bot_lines()) + "\n"
+        report.say("", "Slack bot (100 clicks at once while 5 lessons run steps on 5 labs):", "")
+        report.say(*bot_lines())
     if "workshop" not in args.skip:
-        report += (
-            "\nWorkshop scale (N learners take lesson 1 through the bot at once, each on a netns"
-            " lab of their own, in one channel; bench/workshop.py):\n\n"
+        report.say(
+            "",
+            "Workshop scale (N learners take lesson 1 through the bot at once, each on a netns"
+            " lab of their own, in one channel; bench/workshop.py):",
+            "",
         )
-        report += "\n".join(workshop_lines()) + "\n"
-    print(report)
+        report.say(*workshop_lines())
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(
             "# Benchmark results\n\nProduced by `.venv/bin/python bench/run.py --write` "
-            f"on {time.strftime('%Y-%m-%d')}.\n\n{report}"
+            f"on {time.strftime('%Y-%m-%d')}.\n\n{report.text()}"
         )
 
 

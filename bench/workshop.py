@@ -220,10 +220,14 @@ class Learner:
         self.elapsed = 0.0
         self.latencies: list[float] = []  # click on Run → its result posted, per step
         self.error: str | None = None
+        self.evidence = ""  # on error: the thread, the session row, the lab's last commands
 
     def _scan(self) -> None:
-        calls = self.fake.calls  # appended under the stand-in's lock; a slice is a snapshot
-        new, self.cursor = calls[self.cursor :], len(calls)
+        calls = self.fake.calls  # appended to from the stand-in's threads
+        # Count first, then take exactly that many: a call appended between a
+        # slice and a separate len() would be counted and never looked at.
+        end = len(calls)
+        new, self.cursor = calls[self.cursor : end], end
         for call in new:
             if call.method != "chat.postMessage":
                 continue
@@ -301,6 +305,7 @@ class Learner:
                 raise AssertionError(f"{self.user}: summary lacks {missing}: {text[:400]}")
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
+            self.evidence = self.harness.explain(self.user)
         finally:
             self.elapsed = time.monotonic() - started
 
@@ -326,6 +331,7 @@ class Round:
     port_80_taken: bool = False
     posts: int = 0  # chat.postMessage calls
     lab_seconds: float = 0.0  # summed duration of the commands the labs ran
+    oddities: list[str] = field(default_factory=list)  # ephemerals, problems, failed calls
 
 
 def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
@@ -380,7 +386,13 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
         result.per_learner = [lr.elapsed for lr in learners]
         result.latencies = [t for lr in learners for t in lr.latencies]
         result.errors = [lr.error for lr in learners if lr.error]
+        for lr in learners:
+            if lr.error:
+                print(f"workshop, N={n}: {lr.error}\n{lr.evidence}", file=sys.stderr, flush=True)
         result.posts = len(fake.of("chat.postMessage"))
+        result.oddities = oddities(fake)
+        for odd in result.oddities:  # a near miss: no learner failed, but something did
+            print(f"workshop, N={n}: unexpected: {odd}", file=sys.stderr, flush=True)
         result.lab_seconds = sum(seconds for _, seconds in targets.durations)
         leases = harness.bot.store.leases()
         if leases:
@@ -389,6 +401,16 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
         harness.close()
         fake.close()
     return result
+
+
+def oddities(fake: Any) -> list[str]:
+    """What a smooth round never shows: an ephemeral reply, a problem (⚠️) in a
+    thread, a Web API call that failed."""
+    return [
+        f"{c.method}: {' '.join(c.text().split())[:200]}"
+        for c in list(fake.calls)
+        if c.method == "chat.postEphemeral" or ":" in c.method or "⚠️" in c.text()
+    ]
 
 
 def _netns_id(lab: Any) -> tuple[int, int] | None:
@@ -519,7 +541,7 @@ def report(out: Outcome, interval: float) -> str:
     cpus = os.cpu_count() or 1
     repeats = max((len(v) for v in out.rounds.values()), default=0)
     lines = [
-        "| learners = labs | wall time | T(N) / T(1) | click Run → result, p50 / p95 | CPU s: bot + labs | machine busy | lab RSS, peak | bot RSS, peak (growth) |",
+        "| learners = labs | wall time | T(N) / T(1) | click Run → result, p50 / p95 / max | CPU s: bot + labs | machine busy | lab RSS, peak | bot RSS, peak (growth) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
 
@@ -531,7 +553,7 @@ def report(out: Outcome, interval: float) -> str:
         growth = _median([(r.bot_rss_peak - r.bot_rss_before) / 1024 for r in rs])
         return (
             f"| {label} | {wall:.2f} s | {ratio} "
-            f"| {_median(latencies) * 1000:.0f} / {_p95(latencies) * 1000:.0f} ms "
+            f"| {_median(latencies) * 1000:.0f} / {_p95(latencies) * 1000:.0f} / {max(latencies, default=0) * 1000:.0f} ms "
             f"| {_median([r.bot_cpu for r in rs]):.2f} + {_median([r.lab_cpu for r in rs]):.2f} "
             f"| {_median([r.cpu_busy for r in rs]) * 100:.0f}% of {cpus} CPUs "
             f"| {_mib(max(kib for r in rs for kib in r.peak_kib.values()))} "
@@ -580,6 +602,11 @@ def report(out: Outcome, interval: float) -> str:
             f"{(r.posts - 1) * interval:.0f} s at one per {interval:g} s; took {r.wall:.1f} s"
         )
     errors = [e for r in (*rs_all, *out.paced) for e in r.errors]
+    odd = [o for r in (*rs_all, *out.paced) for o in r.oddities]
+    notes.append(
+        f"- unexpected messages (ephemerals, problems, failed calls): {len(odd)}"
+        + (f"; first: {odd[0][:200]}" if odd else "")
+    )
     if errors:
         notes.append(f"- FAILED: {len(errors)} problem(s); first: {errors[0][:300]}")
     taken = any(r.port_80_taken for r in (*rs_all, *out.paced))

@@ -10,6 +10,7 @@ the lab then runs on a worker.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from . import messages as ui
@@ -20,6 +21,7 @@ from .jobs import Jobs
 from .state import Phase, Session, Turn
 
 log = logging.getLogger(__name__)
+DOUBLE_CLICK = 1.5  # seconds: a second click on a running step this soon is the same click
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,9 @@ class Clicks:
         if claimed is None:
             self._stale(s, turn)
             return
-        lesson = self._core.lesson_of(claimed)
-        lab = ui.esc(claimed.lab or "?")
-        status = "↷ skipped" if skip else f"⏳ running on *{lab}*…"
-        self._core.update(
-            claimed, click.message_ts, ui.step_status(lesson, claimed.step_index, status)
-        )
+        # Nothing between the claim and the hand-off to a guarded job: a claim
+        # held with no job on it is a learner stuck in silence (issue 16). The
+        # "running…" status is the job's first line.
         job = self._flow.skip if skip else self._flow.run
         self._jobs.submit(claimed.id, job, claimed.id, click.message_ts)
 
@@ -137,13 +136,20 @@ class Clicks:
         return s, numbers[1], numbers[2] if len(numbers) == 3 else None
 
     def _stale(self, s: Session, turn: int) -> None:
-        """A click that lost the claim: a double click (say nothing) or an old button."""
+        """A click that lost the claim: a double click (say nothing), a click on a
+        step that still runs, or an old button."""
         now = self._store.get(s.id) or s  # as it is now, after the claim
-        if now.turn == turn and now.state is Turn.RUNNING:
-            return
-        self._core.tell(
-            now,
-            "That lesson is over; `/hostnet start N` starts a new one."
-            if not now.is_open
-            else "That button belongs to an earlier message: use the latest one in the thread.",
-        )
+        if not now.is_open:
+            text = "That lesson is over; `/hostnet start N` starts a new one."
+        elif now.turn == turn and now.state is Turn.RUNNING:
+            if time.time() - now.last_active < DOUBLE_CLICK:
+                return  # the same click twice: the first one's answer is on its way
+            text = (
+                f"Step {now.step_index + 1} is still running on {now.lab}; "
+                "its result will appear in the thread."
+                if now.phase is Phase.STEP
+                else "I am still checking your previous answer."
+            )
+        else:
+            text = "That button belongs to an earlier message: use the latest one in the thread."
+        self._core.tell(now, text)

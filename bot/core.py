@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPException
 
 from slack_sdk.errors import SlackApiError
 
@@ -174,10 +175,13 @@ class BotCore:
             log.warning("cannot post in %s: %s", s.channel, api_error(exc))
 
     def update(self, s: Session, ts: str, message: Message) -> None:
+        """Change a message's status line: cosmetic, so a failure is logged, never raised."""
         try:
             self.slack.update(s.channel, ts, message[0], message[1])
         except SlackApiError as exc:
             log.warning("cannot update message %s: %s", ts, api_error(exc))
+        except (OSError, HTTPException) as exc:  # Slack unreachable, a broken connection, a timeout
+            log.warning("cannot update message %s: %s: %s", ts, type(exc).__name__, exc)
 
     def tell(self, s: Session, text: str) -> None:
         """A note only the learner sees, in their lesson's thread."""

@@ -95,6 +95,9 @@ class LessonFlow:
         assert s.lab is not None
         lesson = self._core.lesson_of(s)
         index = s.step_index
+        self._core.update(
+            s, message_ts, ui.step_status(lesson, index, f"⏳ running on *{esc(s.lab)}*…")
+        )
         transcript = ui.Transcript()
         session = self._session(s, lesson, self._core.connections.get(s.lab), transcript)
         session.resume()  # (snapshots lost, the database reset: counting starts now)
@@ -126,9 +129,11 @@ class LessonFlow:
     def skip(self, session_id: int, message_ts: str) -> None:
         s = self._core.session(session_id)
         assert s.lab is not None
+        lesson = self._core.lesson_of(s)
+        self._core.update(s, message_ts, ui.step_status(lesson, s.step_index, "↷ skipped"))
         transcript = ui.Transcript()
         lab = self._core.connections.get(s.lab)
-        self._session(s, self._core.lesson_of(s), lab, transcript).skip_step(s.step_index)
+        self._session(s, lesson, lab, transcript).skip_step(s.step_index)
         if transcript.answers:  # what the learner no longer has to find
             text = "\n".join(ui.answer_text(q, a) for q, a in transcript.answers)
             self._core.post(s, (text, [ui.section(text)]))

@@ -34,6 +34,7 @@ from hostnet.engine.commands import CommandResult
 from hostnet.engine.errors import TargetError
 from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.targets import Target
+from tests.support import evidence
 
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -123,13 +124,29 @@ class Call:
         return out
 
 
+@dataclass
+class Inbound:
+    """A request "Slack" sent the bot on a user's behalf (a click, a command)."""
+
+    user: str
+    what: str
+    status: int = 0  # the bot's HTTP answer
+    at: float = field(default_factory=time.monotonic)
+
+
+DROP = 0  # FakeSlack.answer's status for "close the connection without answering"
+
+
 class FakeSlack:
     """Slack's Web API on 127.0.0.1: records calls, answers like Slack."""
 
     def __init__(self) -> None:
+        self.started = time.monotonic()  # the evidence's times count from here
         self.calls: list[Call] = []
+        self.inbound: list[Inbound] = []  # what the harness sent the bot
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
+        self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -148,6 +165,9 @@ class FakeSlack:
                     if isinstance(args.get("blocks"), str):
                         args["blocks"] = json.loads(args["blocks"])
                 status, body, headers = fake.answer(self.path, args)
+                if status == DROP:  # the connection breaks before any answer
+                    self.close_connection = True
+                    return
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -168,6 +188,10 @@ class FakeSlack:
         if method == "response_url":
             args = {**args, "user": path.rsplit("/", 1)[-1]}  # /response/<user>
         with self._lock:
+            if self.dropped.get(method, 0) > 0:
+                self.dropped[method] -= 1
+                self.calls.append(Call(method + ":dropped", args))
+                return DROP, {}, {}
             if self.rate_limited.get(method, 0) > 0:
                 self.rate_limited[method] -= 1
                 self.calls.append(Call(method + ":429", args))
@@ -349,21 +373,45 @@ def mention_body(user: str, text: str, event_id: str, channel: str) -> str:
 # ---------------------------------------------------------------------- targets
 
 
+@dataclass
+class Ran:
+    """One command or probe on a lab: when it began, when it ended and how."""
+
+    lab: str
+    command: str
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    outcome: str = ""
+
+
 class RecordingTarget:
-    """A real target that also notes which lab ran which command."""
+    """A real target that also notes which lab ran which command, and when."""
 
     def __init__(
-        self, inner: Target, log: list[tuple[str, str]], durations: list[tuple[str, float]]
+        self,
+        inner: Target,
+        log: list[tuple[str, str]],
+        durations: list[tuple[str, float]],
+        history: list[Ran],
     ) -> None:
         self.inner = inner
         self.name = inner.name
         self.address = inner.address
         self.log = log
         self.durations = durations
+        self.history = history
 
     def run(self, command: str, *, timeout: float, on_output: Any = None) -> CommandResult:
         self.log.append((self.name, command))
-        result = self.inner.run(command, timeout=timeout, on_output=on_output)
+        ran = Ran(self.name, command)
+        self.history.append(ran)
+        try:
+            result = self.inner.run(command, timeout=timeout, on_output=on_output)
+        except BaseException as exc:
+            ran.ended, ran.outcome = time.monotonic(), f"raised {type(exc).__name__}: {exc}"
+            raise
+        ran.ended = time.monotonic()
+        ran.outcome = f"exit {result.exit_code}" + (" (timed out)" if result.timed_out else "")
         self.durations.append((command, result.duration))
         return result
 
@@ -371,7 +419,22 @@ class RecordingTarget:
         return self.inner.docker()
 
     def __getattr__(self, name: str) -> Any:  # the typed probes: listeners, interfaces, …
-        return getattr(self.inner, name)
+        value = getattr(self.inner, name)
+        if name.startswith("_") or not callable(value):
+            return value
+
+        def probe(*args: Any, **kwargs: Any) -> Any:
+            ran = Ran(self.name, f"(probe) {name} {' '.join(map(str, args))}".rstrip())
+            self.history.append(ran)
+            try:
+                found = value(*args, **kwargs)
+            except BaseException as exc:
+                ran.ended, ran.outcome = time.monotonic(), f"raised {type(exc).__name__}: {exc}"
+                raise
+            ran.ended, ran.outcome = time.monotonic(), "ok"
+            return found
+
+        return probe
 
     def close(self) -> None:
         self.inner.close()
@@ -385,6 +448,7 @@ class Labs:
     durations: list[tuple[str, float]] = field(default_factory=list)  # (command, seconds)
     down: set[str] = field(default_factory=set)
     opened: list[str] = field(default_factory=list)
+    history: list[Ran] = field(default_factory=list)  # with times (the evidence)
 
     def __call__(self, lab: LabSpec) -> Target:
         self.opened.append(lab.name)
@@ -393,7 +457,7 @@ class Labs:
                 f"lab {lab.name} (root@10.0.0.9:22) is unreachable: [Errno 113] No route to host",
                 hint="is the lab VM up (`vagrant status`), and is its address right?",
             )
-        return RecordingTarget(lab.open(), self.runs, self.durations)
+        return RecordingTarget(lab.open(), self.runs, self.durations, self.history)
 
     def commands(self, lab: str | None = None) -> list[str]:
         return [c for name, c in self.runs if lab is None or name == lab]
@@ -432,7 +496,11 @@ class BotHarness:
 
     def dispatch(self, body: str, content_type: str, **extra: str) -> BoltResponse:
         headers = {**signed_headers(body, content_type), **extra}
-        return self.bot.app.dispatch(BoltRequest(body=body, headers=headers))
+        inbound = Inbound(*describe_request(body))
+        self.fake.inbound.append(inbound)
+        response = self.bot.app.dispatch(BoltRequest(body=body, headers=headers))
+        inbound.status = response.status
+        return response
 
     def slash(self, user: str, text: str, channel: str = CHANNEL) -> BoltResponse:
         url = f"{self.fake.base}/response/{user}"
@@ -460,7 +528,18 @@ class BotHarness:
         return response
 
     def settle(self, timeout: float = 120) -> None:
-        assert self.bot.wait_idle(timeout), "the bot did not finish its work in time"
+        if self.bot.wait_idle(timeout):
+            return
+        busy = [x for x in self.bot.store.sessions() if x.is_open or x.running]
+        raise AssertionError(
+            f"the bot did not finish its work within {timeout:g} s "
+            f"({self.bot.listeners.pending} listener(s), {self.bot.workers.pending} job(s) left)\n"
+            + "\n".join(self.explain(user) for user in dict.fromkeys(s.learner for s in busy))
+        )
+
+    def explain(self, user: str) -> str:
+        """The learner's thread, their session row and their lab's last commands."""
+        return evidence.explain(self.fake, self.bot.store, self.labs, user)
 
     # -- a lesson's thread ------------------------------------------------------------
 
@@ -485,8 +564,25 @@ class BotHarness:
             for c in self.fake.posts(thread_ts=thread)[before:]
             if "passed* on" in c.text() or "failed* on" in c.text()
         ]
-        assert len(results) == 1, self.fake.dump()
+        assert len(results) == 1, self.explain(user)
         return results[0]
+
+
+def describe_request(body: str) -> tuple[str, str]:
+    """(user, what) of a request body: a click, a slash command or an event."""
+    try:
+        if body.startswith("payload="):
+            payload = json.loads(urllib.parse.unquote(body[len("payload=") :]))
+            action = payload["actions"][0]
+            what = f"click {action['action_id']}={action['value']}"
+            return payload["user"]["id"], f"{what} on {payload['container']['message_ts']}"
+        if body.startswith("{"):
+            event = json.loads(body).get("event", {})
+            return str(event.get("user")), f"event {event.get('type')}: {event.get('text')}"
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
+        return form.get("user_id", "?"), f"{form.get('command')} {form.get('text', '')}"
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "?", f"a request of {len(body)} bytes"
 
 
 @pytest.fixture

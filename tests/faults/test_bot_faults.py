@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from hostnet.bot.store import BotStore
 from tests.bot.conftest import (
     ALICE,
     BOT_TOKEN,
@@ -34,12 +35,15 @@ from tests.bot.conftest import (
     SECRET,
     Call,
     FakeSlack,
+    Inbound,
     click_body,
+    describe_request,
     signed_headers,
     slash_body,
     write_config,
 )
 from tests.faults.conftest import processes_mentioning
+from tests.support import evidence
 
 pytestmark = pytest.mark.docker
 
@@ -54,10 +58,13 @@ sys.exit(main.main())
 STEP_SECONDS = 6
 
 
-def until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
+def until(
+    what: str, check: Callable[[], Any], timeout: float = 60, why: Callable[[], str] = str
+) -> Any:
+    """``check()`` once it is true; after ``timeout`` s, fail with ``why()``: the evidence."""
     deadline = time.monotonic() + timeout
     while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{why()}"
         time.sleep(0.05)
     return value
 
@@ -95,8 +102,11 @@ class BotProcess:
         request = urllib.request.Request(
             self.url, data=body.encode(), headers=signed_headers(body, FORM), method="POST"
         )
+        inbound = Inbound(*describe_request(body))
+        self.fake.inbound.append(inbound)
         with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
+            inbound.status = int(response.status)
+            return inbound.status
 
     def slash(self, user: str, text: str) -> int:
         return self.post(slash_body(user, text, CHANNEL, f"{self.fake.base}/response/{user}"))
@@ -173,11 +183,19 @@ def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, HOSTNET_LESSONS_DIR=str(lessons)
     )
 
+    def why() -> str:  # when a wait below fails: what Alice saw, the bot's row, its log
+        store = BotStore(database)
+        try:
+            log = "".join(b.log[-20:] for b in bots)
+            return f"{evidence.explain(fake, store, None, ALICE)}\n=== the bot's log\n{log}"
+        finally:
+            store.close()
+
     # A lesson in its thread; Run on step 1; the bot dies while the step runs.
     bot = BotProcess(config, fake, env)
     bots.append(bot)
     assert bot.slash(ALICE, "start 1") == 200
-    [step1] = until("step 1's message", lambda: step_messages(fake))
+    [step1] = until("step 1's message", lambda: step_messages(fake), why=why)
     assert bot.click(ALICE, step1, "hostnet.run") == 200
     until("step 1 to run on the lab", lambda: marks.exists() and marks.read_text())
     time.sleep(0.5)
@@ -194,7 +212,7 @@ def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
     restarted = time.monotonic()
     bot = BotProcess(config, fake, env)
     bots.append(bot)
-    [again] = until("the step offered again", lambda: step_messages(fake)[1:])
+    [again] = until("the step offered again", lambda: step_messages(fake)[1:], why=why)
     timings("bot restarted → interrupted step reported in its thread", time.monotonic() - restarted)
     assert "The bot restarted while step 1 was running; its result was lost." in again.text()
     interrupted = [
@@ -215,6 +233,7 @@ def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
     result = until(
         "step 1's result",
         lambda: [c for c in thread_posts(fake)[1] if "passed* on" in c.text()],
+        why=why,
     )
     assert f"Step 1 passed* on {lab.name}" in result[0].text()
     assert marks.read_text() == "run\nrun\n"
@@ -224,7 +243,11 @@ def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
 
     # Stop: the lab is cleaned and given back; the bot exits cleanly on Ctrl-C.
     assert bot.slash(ALICE, "stop") == 200
-    until("the lease to be released", lambda: not db_rows(database, "SELECT * FROM bot_leases"))
+    until(
+        "the lease to be released",
+        lambda: not db_rows(database, "SELECT * FROM bot_leases"),
+        why=why,
+    )
     assert bot.stop(signal.SIGINT) == 130
     assert not processes_mentioning(str(config))
     assert "Traceback" not in "".join(bots[0].log + bot.log)
