@@ -182,6 +182,19 @@ def workshop_lines() -> list[str]:
     return out.strip().splitlines()
 
 
+def vm_lines() -> list[str]:
+    """Lab VMs (bench/vm.py): the image build, boots, lesson 1 on a VM against a netns
+    lab and locally, memory per VM. Minutes under TCG."""
+    res = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "vm.py")],
+        cwd=REPO, capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    if res.returncode != 0 or not res.stdout.strip():
+        why = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        return [f"- lab VMs: failed (exit {res.returncode}): {why}"]
+    return res.stdout.strip().splitlines()
+
+
 def table(rows: list[Row]) -> str:
     lines = [
         "| measured | against | ours | theirs | ratio | goal |",
@@ -219,7 +232,7 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["plugin", "lesson", "ssh", "bot", "workshop"],
+        choices=["plugin", "lesson", "ssh", "bot", "workshop", "vm"],
     )
     args = parser.parse_args()
     rows: list[Row] = []
@@ -236,6 +249,13 @@ def main() -> None:
             " lab of their own, in one channel; bench/workshop.py):\n\n"
         )
         report += "\n".join(workshop_lines()) + "\n"
+    if "vm" not in args.skip:
+        report += (
+            "\nLab VMs (scripts/vm-lab.sh: qemu, user-mode network; bench/vm.py). KVM is used"
+            " where a Linux guest boots with it; where it does not, TCG emulates every"
+            " instruction:\n\n"
+        )
+        report += "\n".join(vm_lines()) + "\n"
     print(report)
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(
