@@ -36,7 +36,7 @@ def libvirt() -> Iterator[support.LibvirtNetns]:
         yield ns
     finally:
         ns.stop()
-    assert not Path(ns.path).exists() and ns.processes() == []
+    assert ns.leftovers() == []
 
 
 @pytest.fixture

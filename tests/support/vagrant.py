@@ -21,6 +21,7 @@ from pathlib import Path
 
 VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
 PIDFILES = (Path("/run/libvirtd.pid"), Path("/run/virtlogd.pid"))
+IMAGES = Path("/var/lib/libvirt/images")  # libvirt's default storage pool
 
 
 def missing_prerequisite() -> str | None:
@@ -121,6 +122,16 @@ class LibvirtNetns:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+        # The box's base volume outlives `vagrant destroy`; should virsh not have
+        # deleted it above, its file goes here (1 GB each run otherwise).
+        for volume in IMAGES.glob(self.box_volumes + "*"):
+            volume.unlink(missing_ok=True)
+
+    def leftovers(self) -> list[str]:
+        """What of the namespace and the test's box is still on this machine."""
+        found = [f"process {pid}" for pid in self.processes()]
+        found += [f"volume {v}" for v in IMAGES.glob(self.box_volumes + "*")]
+        return found + ([self.path] if Path(self.path).exists() else [])
 
     def processes(self) -> list[int]:
         """Live processes in the namespace."""
