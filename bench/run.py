@@ -283,6 +283,21 @@ TABLE_HEAD = [
 ]
 
 
+def vm_lines(timeout: float = 3600) -> list[str]:
+    """Lab VMs (bench/vm.py): the image build, boots, lesson 1 on a VM against a netns
+    lab and locally, memory per VM. Minutes under TCG."""
+    try:
+        res = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "vm.py")],
+            cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return [f"- lab VMs: FAILED: no result within {timeout:g} s"]
+    if res.returncode != 0 or not res.stdout.strip():
+        return [f"- lab VMs: FAILED (exit {res.returncode}):", *_tail(res.stderr)]
+    return res.stdout.strip().splitlines()
+
+
 class Report:
     """The report, printed (and flushed) part by part as it is measured; kept for --write."""
 
@@ -341,7 +356,7 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["plugin", "lesson", "ssh", "bot", "workshop"],
+        choices=["plugin", "lesson", "ssh", "bot", "workshop", "vm"],
     )
     args = parser.parse_args()
     report = Report()
@@ -368,6 +383,15 @@ def main() -> None:
             "",
         )
         report.say(*workshop_lines())
+    if "vm" not in args.skip:
+        report.say(
+            "",
+            "Lab VMs (scripts/vm-lab.sh: qemu, user-mode network; bench/vm.py). KVM is used"
+            " where a Linux guest boots with it; where it does not, TCG emulates every"
+            " instruction:",
+            "",
+        )
+        report.say(*vm_lines())
     if args.write:
         (REPO / "bench" / "RESULTS.md").write_text(
             "# Benchmark results\n\nProduced by `.venv/bin/python bench/run.py --write` "

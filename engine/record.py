@@ -58,7 +58,7 @@ class LessonRecord:
             self.passed = {
                 step
                 for step, p in recorded.items()
-                if p.status == "passed" and p.updated_at >= snapshots.lesson_started
+                if p.status == "passed" and p.updated_at >= snapshots.began_here  # our clock
             }
         return True
 
@@ -104,7 +104,7 @@ class LessonRecord:
         """The prediction made for the step in this go, if any."""
         if step_id in self._predictions or self._progress is None:
             return self._predictions.get(step_id)
-        since = self.snapshots.lesson_started
+        since = self.snapshots.began_here  # (progress records are stamped on our clock)
         return self._progress.prediction(self._learner, self._lesson.id, step_id, since=since)
 
     # -- plumbing ----------------------------------------------------------------------------

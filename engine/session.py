@@ -41,7 +41,7 @@ from .record import LessonRecord
 from .reveal import answers_revealed, prediction_revealed
 from .snapshots import Snapshots
 from .stage import Stage
-from .targets import Target
+from .targets import Target, target_now
 from .variables import bind_builtins, uses_builtins
 from .verify import StepJudge
 
@@ -115,9 +115,7 @@ class LessonSession:
         self._bind_builtins()
         self.check_prerequisites()
         self._stage().set_up()
-        self._record.begin(
-            Snapshots.take(self.lesson.baselines(), self._need_target(), started=time.time())
-        )
+        self._record.begin(Snapshots.take(self.lesson.baselines(), self._need_target()))
 
     def check_prerequisites(self) -> None:
         """Raise :class:`PrerequisiteFailed` (with what was needed and found) unless all hold."""
@@ -134,9 +132,8 @@ class LessonSession:
         self._bind_builtins()
         if self._record.load():
             return True
-        started = time.time() if since is None else since
         self._record.begin(
-            Snapshots.take(self.lesson.baselines(), self._need_target(), started=started)
+            Snapshots.take(self.lesson.baselines(), self._need_target(), since=since)
         )
         return False
 
@@ -177,7 +174,7 @@ class LessonSession:
         """Show step ``index``: from now on its logs count, and its baselines are taken."""
         step = self.lesson.steps[index]
         self._current = index
-        started = time.time()
+        started = target_now(self._need_target())  # the lab's clock: see target_now
         taken = self._record.snapshots.take_step(step.baselines(), self._need_target())
         self._record.step_began(step.id, started, taken)
         self._emit(

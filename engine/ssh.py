@@ -119,6 +119,15 @@ class SSHTarget(HostProbes):
                 hint="if the lab was rebuilt, remove its old key from known_hosts",
             ) from exc
         except paramiko.SSHException as exc:
+            if _no_ssh_server(client, exc):
+                # Something took the connection (a VM's forwarded port, a proxy)
+                # but no SSH server answered behind it: a VM still booting.
+                raise TargetError(
+                    f"lab {name} ({where}) is not ready: it took the connection, "
+                    f"but no SSH server answered ({exc})",
+                    hint="a lab VM may still be booting (`vagrant status`, "
+                    "`scripts/vm-lab.sh status NAME`); try again once it is up",
+                ) from exc
             hint = None
             if "not found in known_hosts" in str(exc):
                 hint = "pin its key first (ssh to it once, or ssh-keyscan into known_hosts)"
@@ -178,6 +187,20 @@ class SSHTarget(HostProbes):
                 f"lab {self.name}: the {kind} probe printed something unreadable: {exc}"
             ) from exc
 
+    def now(self) -> float:
+        """The lab's clock (see :func:`~hostnet.engine.targets.target_now`): its own
+        ``date``, read there before anything to be compared with it happens.
+
+        Read each time rather than as an offset from ours: half a round trip of
+        error (tens of ms even on a fast link) is enough to make a log line that
+        a step's first command wrote seem older than the step.
+        """
+        res = self._exec("date +%s.%N", "date +%s.%N", timeout=10)
+        try:
+            return float(res.stdout.strip())
+        except ValueError:  # no GNU date there: take its clock for ours
+            return time.time()
+
     def close(self) -> None:
         self._client.close()
 
@@ -235,6 +258,16 @@ class SSHTarget(HostProbes):
             f"lab {self.name}: lost the SSH connection while running `{shown}`: {why}",
             hint="is the lab still up? Its sshd may have stopped or the network dropped",
         )
+
+
+def _no_ssh_server(client: paramiko.SSHClient, exc: paramiko.SSHException) -> bool:
+    """Whether the connection was taken but no SSH server ever spoke on it."""
+    if "protocol banner" in str(exc):
+        return True
+    # paramiko gives up waiting for the handshake quietly, then fails the
+    # authentication with "No existing session": no banner was read at all.
+    transport = client.get_transport()
+    return transport is not None and not transport.remote_version
 
 
 def _read_until_exit(channel: paramiko.Channel, output: Output, deadline: float) -> bool:

@@ -3,7 +3,6 @@ starting state (``setup:``) and the cleanup."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from . import events as ev
@@ -13,7 +12,7 @@ from .errors import TargetError
 from .model import Lesson
 from .outcomes import PrerequisiteFailed, SetupFailed
 from .signals import sigint_deferred
-from .targets import Target
+from .targets import Target, target_now
 
 CLEANUP_TIMEOUT = 60.0
 SETUP_TIMEOUT = 120.0
@@ -29,7 +28,7 @@ class Stage:
         """Raise :class:`PrerequisiteFailed` (with what was needed and found) unless all hold."""
         if not self._lesson.prerequisites:
             return
-        ctx = CheckContext(self._target, step_started=time.time())
+        ctx = CheckContext(self._target, step_started=target_now(self._target))
         results = [check.evaluate(ctx) for check in self._lesson.prerequisites]
         ok = all(r.ok for r in results)
         self._emit(ev.PrerequisitesChecked(ok, tuple(results)))

@@ -33,7 +33,10 @@ _KILL_GRACE = 2.0
 
 
 class Target(Probes, Protocol):
-    """A machine lessons run on: commands, its Docker engine, and typed probes of its host."""
+    """A machine lessons run on: commands, its Docker engine, and typed probes of its host.
+
+    A target may also offer ``now() -> float``, its own clock: see :func:`target_now`.
+    """
 
     name: str
     address: str | None
@@ -50,6 +53,19 @@ class Target(Probes, Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def target_now(target: Target) -> float:
+    """The target's clock, in epoch seconds.
+
+    Timestamps that the target's own engine compares (``docker logs --since``,
+    ``docker events --since/--until``) must be on its clock, not on this
+    machine's: a lab VM's clock may be off by a second or more, and a log line
+    written just after a step began would then seem older than the step.
+    Targets without a clock of their own (this machine) use ``time.time()``.
+    """
+    now = getattr(target, "now", None)
+    return float(now()) if callable(now) else time.time()
 
 
 class LocalTarget(HostProbes):

@@ -8,9 +8,20 @@ export DEBIAN_FRONTEND=noninteractive
 
 say() { printf '==> %s\n' "$*"; }
 
-say "Installing Docker and the lesson tools"
-apt-get update -qq
-apt-get install -y -qq docker.io curl net-tools iproute2 apache2-utils >/dev/null
+# Ubuntu's and Debian's docker.io both work. Nothing is fetched when all is
+# installed already (the local lab image has them, and no network).
+PACKAGES=(docker.io curl net-tools iproute2 apache2-utils)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+    say "Docker and the lesson tools are installed"
+fi
 systemctl enable --now docker
 
 # Let the login user run docker without sudo (from the next login on).

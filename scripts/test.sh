@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine, then
 # run it: Docker (installed and started), the lesson's tools, docker-hostnet
-# with its test extras in .venv, and the local nginx stand-in image (no registry
-# is needed). The style checks (ruff, mypy --strict) run first and fail the run
-# on any finding. Extra arguments go to pytest, e.g. `scripts/test.sh -k loader`.
+# with its test extras in .venv, the local nginx stand-in image (no registry
+# is needed) and the lab VM image (cached). The style checks (ruff, mypy
+# --strict) run first and fail the run on any finding. Extra arguments go to
+# pytest, e.g. `scripts/test.sh -k loader`.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,8 +13,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_lesson_tools
 apt_install vagrant shellcheck # tests/test_vagrantfile.py: `vagrant validate`, shellcheck
 apt_install openssh-server openssh-client # netns labs: sshd inside the namespace, ssh to it
+apt_install qemu-system-x86 qemu-utils debootstrap # lab VMs: scripts/vm-lab.sh
+# tests/test_vagrant_up.py: `vagrant up` with libvirt (the test starts libvirtd itself,
+# in a network namespace of its own)
+apt_install vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients dnsmasq-base
 install_project test,bot,lint
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
+# The lab VM image (Debian 12, provisioned by scripts/provision-lab.sh, the
+# stand-in loaded): built once, minutes; then taken from /var/cache/docker-hostnet.
+LAB_IMAGE=$STANDIN_IMAGE bash "$REPO/scripts/vm-lab.sh" build >/dev/null
 
 say "ruff and mypy"
 cd "$REPO"

@@ -149,3 +149,37 @@ def netns_labs(tmp_path: Path, docker_client: object, standin_image: str) -> Ite
     yield make
     for name in made:
         netns.down(name, base=base)
+
+
+@pytest.fixture(scope="session")
+def _session_vm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One lab VM for the whole run (booting one under TCG takes most of a minute)."""
+    import secrets
+
+    from hostnet.engine.labs import vm
+    from tests.support.vm import leftovers, missing_prerequisite
+
+    if reason := missing_prerequisite():
+        _unavailable(reason)
+    base = tmp_path_factory.mktemp("vms")
+    name = f"t-{secrets.token_hex(2)}"
+    try:
+        lab = vm.up(name, base=base)
+    except BaseException:
+        vm.down(name, base=base)
+        raise
+    yield lab
+    vm.down(name, base=base)
+    assert not leftovers(lab), f"the VM left things behind: {leftovers(lab)}"
+
+
+@pytest.fixture
+def lab_vm(_session_vm: object) -> object:
+    """The run's lab VM (scripts/vm-lab.sh), up and its engine ready. A test that
+    powers it off must boot it again; this makes sure it is up for the next one."""
+    from hostnet.engine.labs import vm
+
+    lab: vm.VmLab = _session_vm  # type: ignore[assignment]
+    if vm.status(lab.name, base=lab.directory.parent).state is not vm.VmState.READY:
+        vm.up(lab.name, base=lab.directory.parent)
+    return vm.find(lab.name, base=lab.directory.parent)

@@ -10,12 +10,12 @@ is seen too, and its exit code is known.
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 from pydantic import Field
 
 from ..dockerapi import ContainerEvent
+from ..targets import target_now
 from .base import Check, CheckContext, CheckResult, Int
 
 
@@ -44,7 +44,7 @@ class ExitedCheck(Check):
 
     def evaluate(self, ctx: CheckContext) -> CheckResult:
         recorded = ctx.target.docker().container_events(
-            self.container, since=ctx.step_started, until=time.time()
+            self.container, since=ctx.step_started, until=target_now(ctx.target)
         )
         events = [e for e in recorded if e.about(self.container)]
         if self.exec is not None:

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from hostnet.engine.errors import EnvironmentProblem
-from hostnet.engine.labs import netns, registry
+from hostnet.engine.labs import netns, registry, vm
 from hostnet.engine.labs.spec import LabSpec
 
 from ..context import out
@@ -17,7 +17,8 @@ from ..context import out
 lab_app = typer.Typer(
     help="Lab hosts: lessons run there over SSH with --lab NAME. Register a Vagrant VM "
     "(`vagrant ssh-config lab-01 > lab-01.ssh && docker hostnet lab add lab-01 --ssh-config "
-    "lab-01.ssh`) or make a disposable lab on this Linux machine (`lab up --netns NAME`).",
+    "lab-01.ssh`) or make a lab on this Linux machine: a VM with its own kernel "
+    "(`lab up --vm NAME`, qemu) or a disposable network namespace (`lab up --netns NAME`).",
     no_args_is_help=True,
 )
 
@@ -67,38 +68,61 @@ def remove(name: Annotated[str, typer.Argument(help="The lab's name.")]) -> None
 
 @lab_app.command("up")
 def up(
-    name: Annotated[str, typer.Argument(help="Lab name: a-z, 0-9, -, at most 15 characters.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="Lab name: a-z, 0-9 and -, at most 15 characters (--vm: 31)."),
+    ],
     netns_: Annotated[
         bool,
         typer.Option("--netns", help="A network namespace with its own dockerd and sshd (root)."),
     ] = False,
+    vm_: Annotated[
+        bool,
+        typer.Option(
+            "--vm",
+            help="A VM with its own kernel, booted with qemu (root): KVM where it works, else "
+            "emulation (slow). The image is built once (minutes) by scripts/vm-lab.sh. "
+            "Booted again if it was stopped; its disk is kept until `lab down`.",
+        ),
+    ] = False,
     image: Annotated[
-        str | None, typer.Option(help="Copy this image from the local engine into the lab.")
+        str | None,
+        typer.Option(help="--netns: copy this image from the local engine into the lab."),
     ] = None,
 ) -> None:
-    """Make a disposable lab host on this Linux machine, and register it."""
-    if not netns_:
-        raise typer.BadParameter(
-            "only --netns labs can be made here; VMs come from the Vagrantfile",
-            param_hint="--netns",
+    """Make a lab host on this Linux machine (a VM or a netns lab), and register it."""
+    if netns_ == vm_:
+        raise typer.BadParameter("choose one: --vm or --netns", param_hint="--vm / --netns")
+    if vm_:
+        if image is not None:
+            raise typer.BadParameter(
+                "a VM has its lesson image built in: LAB_IMAGE=IMAGE scripts/vm-lab.sh build",
+                param_hint="--image",
+            )
+        machine = vm.up(name, progress=lambda line: out.print(f"  {escape(line)}"))
+        registry.add(machine.spec())
+        out.print(
+            f"Lab {escape(name)} is up: a VM ({machine.accel}) on 127.0.0.1:{machine.port} "
+            f"(ssh -F {machine.ssh_config} {escape(name)})."
         )
-    lab = netns.up(name, image=image)
-    registry.add(lab.spec())
-    out.print(
-        f"Lab {escape(lab.name)} is up at {lab.address} (ssh -F {lab.ssh_config} {escape(lab.name)})."
-    )
-    out.print(f"Run a lesson there: docker hostnet lesson 1 --lab {escape(lab.name)}")
+    else:
+        lab = netns.up(name, image=image)
+        registry.add(lab.spec())
+        out.print(
+            f"Lab {escape(lab.name)} is up at {lab.address} "
+            f"(ssh -F {lab.ssh_config} {escape(lab.name)})."
+        )
+    out.print(f"Run a lesson there: docker hostnet lesson 1 --lab {escape(name)}")
 
 
 @lab_app.command("down")
-def down(name: Annotated[str, typer.Argument(help="The netns lab to remove.")]) -> None:
-    """Remove a netns lab completely (processes, namespace, interfaces, files)."""
-    removed = netns.down(name)
+def down(name: Annotated[str, typer.Argument(help="The lab made with `lab up`.")]) -> None:
+    """Remove a lab made with `lab up` completely: a VM (qemu, its disk, its port) or a
+    netns lab (processes, namespace, interfaces, files)."""
+    removed = vm.down(name) if vm.find(name) is not None else netns.down(name)
     registry.remove(name)
     out.print(
-        f"Lab {escape(name)} removed."
-        if removed
-        else f"No netns lab {escape(name)}; nothing to do."
+        f"Lab {escape(name)} removed." if removed else f"No lab {escape(name)}; nothing to do."
     )
 
 

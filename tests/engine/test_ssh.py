@@ -223,3 +223,38 @@ def _live_processes(argv: list[str]) -> list[int]:
         if [part.decode() for part in cmdline] == argv:
             found.append(int(entry))
     return found
+
+
+def test_a_port_that_takes_the_connection_but_never_speaks_ssh_is_not_ready() -> None:
+    """What a booting VM looks like from here (its forwarded port takes the connection,
+    nothing answers behind it): "not ready", in bounded time, never a hang."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)  # accepted by the kernel; nobody ever speaks
+    port = server.getsockname()[1]
+    try:
+        started = time.monotonic()
+        with pytest.raises(TargetError) as info:
+            SSHTarget.open("booting", url=f"ssh://vagrant@127.0.0.1:{port}", connect_timeout=1)
+        assert time.monotonic() - started < 10
+    finally:
+        server.close()
+    assert f"lab booting (vagrant@127.0.0.1:{port}) is not ready" in str(info.value)
+    assert "may still be booting" in str(info.value.hint)
+
+
+def test_the_lab_clock_is_the_labs_own(netns_labs) -> None:  # type: ignore[no-untyped-def]
+    """A netns lab shares this machine's clock: what it says is ours, give or take
+    the round trip (a VM's clock is its own: tests/engine/test_vm_lab.py)."""
+    lab = netns_labs()
+    target = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
+    try:
+        before = time.time()
+        first = target.now()
+        second = target.now()
+        after = time.time()
+        assert before - 0.05 <= first <= second <= after + 0.05
+    finally:
+        target.close()

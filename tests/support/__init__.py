@@ -1,0 +1,1 @@
+"""Helpers shared by tests (conftest files hold fixtures only)."""
