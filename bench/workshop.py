@@ -42,10 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # tests.bot.conftest: the Slack stand-in and the harness
-
 IMAGE = os.environ.get("HOSTNET_BENCH_IMAGE", "hostnet/nginx-standin:latest")
 SIZES = (1, 2, 4, 8)
 PACED = (1, 4)  # run again with the shipped pacing of one message per second per channel
@@ -190,7 +186,7 @@ class Sampler(threading.Thread):
 
 def _slack_stand_in() -> Any:
     """The conftest's FakeSlack, telling waiting learners whenever a call arrives."""
-    from tests.bot.conftest import FakeSlack
+    from hostnet.bot.testing.fakeslack import FakeSlack
 
     class Slack(FakeSlack):
         def __init__(self) -> None:
@@ -260,7 +256,7 @@ class Learner:
         return None
 
     def take_lesson_1(self, go: threading.Barrier) -> None:
-        from tests.bot.conftest import CHANNEL, FORM, slash_body
+        from hostnet.bot.testing.requests import CHANNEL, FORM, slash_body
 
         go.wait()
         started = time.monotonic()
@@ -335,8 +331,8 @@ class Round:
 
 
 def run_round(labs: list[Any], n: int, interval: float, work: Path) -> Round:
+    from hostnet.bot.testing.harness import BotHarness, Labs, write_config
     from hostnet.engine.loader import find_lesson
-    from tests.bot.conftest import BotHarness, Labs, write_config
 
     result = Round(n, interval)
     quiz = [q.answer for q in find_lesson("1").quiz]

@@ -10,21 +10,18 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-STANDIN_IMAGE = os.environ.get("HOSTNET_TEST_IMAGE", "hostnet/nginx-standin:latest")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-LESSON_CONTAINERS = ("my_nginx",)
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: .ci/run must provide it; never skipped in CI)")
-    pytest.skip(reason)
+from hostnet.bot.http import make_http_server
+from hostnet.bot.testing.fakeslack import FakeSlack
+from hostnet.bot.testing.harness import BotHarness, Labs, write_config
+from tests.support.env import LESSON_CONTAINERS, STANDIN_IMAGE, require_netns_labs, unavailable
+from tests.support.lessons import ECHO_LESSON
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +33,9 @@ def docker_client() -> Iterator[object]:
         client = docker.from_env(version="auto")
         client.ping()
     except DockerException as exc:
-        _unavailable(f"no Docker engine reachable: {exc}")
+        unavailable(f"no Docker engine reachable: {exc}")
     if shutil.which("docker") is None:
-        _unavailable("the docker CLI is not on PATH")
+        unavailable("the docker CLI is not on PATH")
     yield client
     client.close()
 
@@ -51,7 +48,7 @@ def standin_image(docker_client: object) -> str:
     try:
         docker_client.images.get(STANDIN_IMAGE)  # type: ignore[attr-defined]
     except ImageNotFound:
-        _unavailable(f"{STANDIN_IMAGE} is missing: run scripts/build-standin-image.sh")
+        unavailable(f"{STANDIN_IMAGE} is missing: run scripts/build-standin-image.sh")
     return STANDIN_IMAGE
 
 
@@ -103,9 +100,15 @@ def docker_config(tmp_path: Path, hostnet_bin: Path) -> Path:
     return config
 
 
-def offline_values(lesson_variables: object) -> dict[str, str]:
-    """Offline values for a lesson's image variables: the local stand-in provides them all."""
-    return {name: STANDIN_IMAGE for name in lesson_variables if "image" in name}  # type: ignore[attr-defined]
+# A test that uses any of these needs Docker, root or a VM: it is marked `docker`
+# whatever it forgot, so `pytest -m "not docker"` is the fast tier (no root).
+_REAL = {"docker_client", "standin_image", "clean_host", "netns_labs", "lab_vm", "docker_config"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _REAL & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,19 +117,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite the renderer golden files under tests/plugin/golden/ instead of comparing.",
     )
-
-
-def require_netns_labs() -> None:
-    """What netns labs need: root, iproute2, nsenter, ssh-keygen, dockerd, sshd."""
-    from hostnet.engine.labs import netns
-
-    for tool in ("ip", "nsenter", "ssh-keygen", "dockerd"):
-        if shutil.which(tool) is None:
-            _unavailable(f"{tool} is not installed")
-    if not Path(netns.SSHD).exists():
-        _unavailable("openssh-server is not installed (/usr/sbin/sshd)")
-    if os.geteuid() != 0:
-        _unavailable("netns labs need root")
 
 
 @pytest.fixture
@@ -160,7 +150,7 @@ def _session_vm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from tests.support.vm import leftovers, missing_prerequisite
 
     if reason := missing_prerequisite():
-        _unavailable(reason)
+        unavailable(reason)
     base = tmp_path_factory.mktemp("vms")
     name = f"t-{secrets.token_hex(2)}"
     try:
@@ -183,3 +173,75 @@ def lab_vm(_session_vm: object) -> object:
     if vm.status(lab.name, base=lab.directory.parent).state is not vm.VmState.READY:
         vm.up(lab.name, base=lab.directory.parent)
     return vm.find(lab.name, base=lab.directory.parent)
+
+
+# ---------------------------------------------------------------------- the bot
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SLACK_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def echo_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """A lessons folder with the harmless echo lesson (``first`` = step 1's command)."""
+
+    def make(first: str = "echo first @{word}") -> Path:
+        folder = tmp_path / "lessons"
+        folder.mkdir(exist_ok=True)
+        (folder / "01-echo.yaml").write_text(ECHO_LESSON.replace("FIRST_COMMAND", first))
+        monkeypatch.setenv("HOSTNET_LESSONS_DIR", str(folder))
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def make_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., BotHarness]]:
+    made: list[BotHarness] = []
+
+    def make(
+        labs: list[dict[str, Any]] | None = None,
+        *,
+        target_factory: Labs | None = None,
+        **settings: Any,
+    ) -> BotHarness:
+        config = write_config(tmp_path, labs or [{"name": "lab-01", "local": True}], **settings)
+        harness = BotHarness(fake_slack, config, target_factory or Labs())
+        made.append(harness)
+        return harness
+
+    yield make
+    try:
+        for harness in made:  # the bot's state holds together after every test
+            harness.settle()
+            broken = harness.bot.violations(buttons=fake_slack.live_buttons)
+            assert not broken, "bot state invariants broken:\n" + "\n".join(broken)
+    finally:
+        for harness in made:
+            harness.close()
+
+
+@pytest.fixture
+def http_bot(make_bot, echo_lessons) -> Iterator[tuple[BotHarness, str]]:
+    """The bot behind bolt's real WSGI adapter on 127.0.0.1 (HTTP mode)."""
+    echo_lessons()
+    bot = make_bot()
+    server = make_http_server(bot.bot.app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield bot, f"http://127.0.0.1:{server.server_port}/slack/events"
+    server.shutdown()
+    server.server_close()

@@ -19,7 +19,7 @@ from hostnet.engine.progress import ProgressStore
 from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
 from hostnet.engine.targets import LocalTarget, Target
-from tests.conftest import offline_values
+from tests.support.env import offline_values
 
 
 def _failures(results) -> str:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import pytest
 
 from hostnet.engine import hostprobe
 from hostnet.engine.loader import lesson_files, load_lesson
-from tests.conftest import offline_values
+from tests.support.env import offline_values
 
 pytestmark = pytest.mark.docker
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, _unavailable
 from tests.support import vagrant as support
+from tests.support.env import REPO, unavailable
 from tests.support.vm import VM_CACHE, missing_prerequisite
 
 pytestmark = [pytest.mark.vm, pytest.mark.docker]
@@ -29,7 +29,7 @@ BOX = "hostnet/lab-test"
 @pytest.fixture(scope="module")
 def libvirt() -> Iterator[support.LibvirtNetns]:
     if reason := missing_prerequisite() or support.missing_prerequisite():
-        _unavailable(reason)
+        unavailable(reason)
     ns = support.LibvirtNetns(box_volumes=BOX.replace("/", "-VAGRANTSLASH-"))
     try:
         ns.start()
@@ -70,6 +70,8 @@ def test_vagrant_up_boots_the_local_box_and_lesson_1_passes_there(
         "LAB_BOX": BOX,
         "LAB_IMAGE": standin_image,
         "LAB_LIBVIRT_DRIVER": "kvm" if accel == "kvm" else "qemu",
+        # A domain name of this run alone: one a killed run left defined cannot collide.
+        "LAB_LIBVIRT_PREFIX": f"{libvirt.name}_",
     }
 
     def vagrant(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

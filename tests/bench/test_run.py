@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.env import REPO
 
 
 @pytest.fixture(scope="module")

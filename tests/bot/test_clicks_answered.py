@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from tests.bot.conftest import ALICE
+from hostnet.bot.testing.requests import ALICE
 
 
 def _results(fake_slack, bot, step: int) -> list:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import yaml
 
 from hostnet.bot.config import ConfigError, load_config, load_secrets
 from hostnet.bot.main import main
-from tests.conftest import REPO
+from tests.support.env import REPO
 
 GOOD = """\
 database: state/bot.sqlite

@@ -6,8 +6,8 @@ no Docker; lesson 1 on a real engine and on an SSH lab is in test_lesson1.py.
 
 from __future__ import annotations
 
+from hostnet.bot.testing.requests import ALICE, BOB, CHANNEL
 from hostnet.engine.progress import ProgressStore
-from tests.bot.conftest import ALICE, BOB, CHANNEL
 
 
 def test_a_whole_lesson_in_its_thread(make_bot, echo_lessons, fake_slack) -> None:

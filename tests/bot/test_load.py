@@ -6,7 +6,7 @@ import statistics
 import threading
 import time
 
-from tests.bot.conftest import ALICE, BOB, CAROL, TEACHER
+from hostnet.bot.testing.requests import ALICE, BOB, CAROL, TEACHER
 
 LEARNERS = [ALICE, BOB, CAROL, TEACHER, "U0DAVE"]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 from hostnet.bot.state import Phase
-from tests.bot.conftest import ALICE, BOB, CAROL, TEACHER, Labs
+from hostnet.bot.testing.harness import Labs
+from hostnet.bot.testing.requests import ALICE, BOB, CAROL, TEACHER
 
 TWO_LABS = [{"name": "lab-01", "local": True}, {"name": "lab-02", "local": True}]
 

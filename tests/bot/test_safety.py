@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.bot.conftest import (
+from hostnet.bot.testing.requests import (
     ALICE,
     BOB,
     CHANNEL,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hostnet.bot.testing.requests import ALICE, BOB, TEACHER
 from hostnet.engine.progress import ProgressStore
-from tests.bot.conftest import ALICE, BOB, TEACHER
 
 LESSON = """\
 format_version: 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hostnet.engine import hostprobe
-from tests.bot.test_lesson1 import check_results, walk_lesson_1
+from tests.support.lesson1 import check_results, walk_lesson_1
 from tests.support.vm import on_vm
 
 pytestmark = [pytest.mark.vm, pytest.mark.docker]

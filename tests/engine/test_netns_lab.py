@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -25,7 +24,8 @@ from hostnet.engine import hostprobe
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.labs import netns
 from hostnet.engine.labs.netns import NetnsLab, state
-from tests.conftest import _unavailable
+from tests.support.env import unavailable
+from tests.support.netns import leftovers
 
 MakeLab = Callable[..., NetnsLab]
 
@@ -34,12 +34,12 @@ MakeLab = Callable[..., NetnsLab]
 def lab_tools() -> None:
     """Everything a lab needs on this machine, or a skip (a failure in CI)."""
     if os.geteuid() != 0:
-        _unavailable("network-namespace labs need root")
+        unavailable("network-namespace labs need root")
     for tool in ("ip", "nsenter", "dockerd", "docker", "ssh", "ssh-keygen", "curl"):
         if shutil.which(tool) is None:
-            _unavailable(f"`{tool}` is not installed (needed for network-namespace labs)")
+            unavailable(f"`{tool}` is not installed (needed for network-namespace labs)")
     if not os.access(netns.SSHD, os.X_OK):
-        _unavailable(f"{netns.SSHD} is missing: apt-get install openssh-server")
+        unavailable(f"{netns.SSHD} is missing: apt-get install openssh-server")
 
 
 def _new_name() -> str:
@@ -75,29 +75,6 @@ def ssh(lab: NetnsLab, command: str, timeout: float = 60) -> subprocess.Complete
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
-
-
-def leftovers(lab: NetnsLab) -> list[str]:
-    """Everything of ``lab`` still on the machine (empty once it is down)."""
-    found: list[str] = []
-    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    if lab.name in (line.split()[0] for line in namespaces.splitlines() if line.strip()):
-        found.append(f"network namespace {lab.name}")
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    if re.search(rf"^\d+: {re.escape(lab.host_interface)}[@:]", links, re.M):
-        found.append(f"interface {lab.host_interface}")
-    paths = [str(lab.directory), str(lab.run_dir)]
-    for proc in hostprobe.processes():
-        if proc.pid == os.getpid():
-            continue
-        if any(re.search(re.escape(path) + r"(/|\s|$)", proc.cmdline) for path in paths):
-            found.append(f"process {proc.pid}: {proc.cmdline}")
-    for line in Path("/proc/mounts").read_text().splitlines():
-        mount_point = line.split()[1]
-        if any(mount_point == path or mount_point.startswith(f"{path}/") for path in paths):
-            found.append(f"mount {mount_point}")
-    found += [f"path {path}" for path in paths if Path(path).exists()]
-    return found
 
 
 @pytest.mark.docker

@@ -33,7 +33,7 @@ from hostnet.engine.probes import (
     ResolvConf,
 )
 from hostnet.engine.targets import LocalTarget
-from tests.conftest import _unavailable
+from tests.support.env import unavailable
 
 HOSTPROBE = Path(hostprobe.__file__)
 
@@ -49,7 +49,7 @@ def _comm(pid: int) -> str:
 
 def _need_root() -> None:
     if os.geteuid() != 0:
-        _unavailable("needs root")
+        unavailable("needs root")
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_namespaces_of_the_targets_own_process() -> None:
 def test_a_process_in_its_own_network_namespace_shares_all_but_that() -> None:
     _need_root()
     if shutil.which("unshare") is None:
-        _unavailable("unshare is not installed (util-linux)")
+        unavailable("unshare is not installed (util-linux)")
     other = subprocess.Popen(["unshare", "--net", "sleep", "30"])
     try:
         target = LocalTarget()
@@ -187,7 +187,7 @@ def test_namespaces_of_another_users_process_need_root() -> None:
     """Run as nobody, the probe says why it cannot read PID 1's namespaces."""
     _need_root()
     if shutil.which("setpriv") is None:
-        _unavailable("setpriv is not installed (util-linux)")
+        unavailable("setpriv is not installed (util-linux)")
     res = subprocess.run(
         ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
          sys.executable, "-", "namespaces", "1"],

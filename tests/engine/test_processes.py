@@ -18,7 +18,7 @@ import pytest
 from hostnet.engine import hostprobe
 from hostnet.engine.labs import netns
 from hostnet.engine.labs.netns.processes import mentions
-from tests.conftest import _unavailable
+from tests.support.env import unavailable
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_lab_processes_by_path_by_namespace_and_descendants(
     tmp_path: Path, start: Callable[..., subprocess.Popen[bytes]]
 ) -> None:
     if os.geteuid() != 0 or shutil.which("unshare") is None:
-        _unavailable("a network namespace of its own needs root and unshare (util-linux)")
+        unavailable("a network namespace of its own needs root and unshare (util-linux)")
     root = tmp_path / "lab"
     # The shell names the path; its child `sleep` does not, but descends from it.
     shell = _exec_done(start("sh", "-c", "sleep 300 & wait", f"{root}/x"), "sh")

@@ -8,7 +8,7 @@ import yaml
 
 from hostnet.engine.loader import lesson_files
 from hostnet.engine.schema import render
-from tests.conftest import REPO
+from tests.support.env import REPO
 
 
 def test_published_schema_is_up_to_date() -> None:

@@ -19,13 +19,10 @@ from hostnet.engine.errors import TargetError
 from hostnet.engine.loader import find_lesson
 from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
-from tests.conftest import _unavailable
+from tests.support.env import unavailable
+from tests.support.netns import open_lab
 
 pytestmark = pytest.mark.docker
-
-
-def open_lab(lab) -> SSHTarget:  # type: ignore[no-untyped-def]
-    return SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
 
 
 def test_lesson_1_runs_on_the_lab_and_leaves_the_host_untouched(
@@ -200,7 +197,7 @@ def _kill_sessions(lab, sshd_pid: int) -> None:  # type: ignore[no-untyped-def]
 def test_openssh_client_agrees(netns_labs) -> None:  # type: ignore[no-untyped-def]
     """The generated config works with plain OpenSSH too (what a workshop host uses)."""
     if shutil.which("ssh") is None:
-        _unavailable("no ssh client (apt-get install openssh-client)")  # fails in CI
+        unavailable("no ssh client (apt-get install openssh-client)")  # fails in CI
     lab = netns_labs()
     res = subprocess.run(
         ["ssh", "-F", str(lab.ssh_config), lab.name, "echo", "$DOCKER_HOST"],

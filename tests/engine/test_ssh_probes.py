@@ -21,7 +21,7 @@ from hostnet.engine.dockerapi import ContainerEvent, DockerApi
 from hostnet.engine.probes import NAMESPACE_KINDS, HttpReply, Process
 from hostnet.engine.ssh import SSHTarget
 from hostnet.engine.targets import LocalTarget
-from tests.engine.test_ssh import open_lab
+from tests.support.netns import open_lab
 
 pytestmark = pytest.mark.docker
 

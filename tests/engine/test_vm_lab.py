@@ -15,7 +15,7 @@ import pytest
 from hostnet.engine.errors import TargetError
 from hostnet.engine.labs import vm
 from hostnet.engine.ssh import SSHTarget
-from tests.conftest import REPO, _unavailable
+from tests.support.env import REPO, unavailable
 from tests.support.vm import VM_CACHE, leftovers, listening, missing_prerequisite, on_vm
 
 pytestmark = pytest.mark.vm
@@ -82,7 +82,7 @@ def test_vms_side_by_side_get_ports_of_their_own_and_down_leaves_nothing(
     tmp_path: Path,
 ) -> None:
     if reason := missing_prerequisite():
-        _unavailable(reason)
+        unavailable(reason)
     base = tmp_path / "vms"
     made = []
     try:
@@ -122,7 +122,7 @@ def test_the_image_comes_from_its_cache_until_its_inputs_change(
     tmp_path: Path, standin_image: str
 ) -> None:
     if reason := missing_prerequisite():
-        _unavailable(reason)
+        unavailable(reason)
     current = (VM_CACHE / "images" / "current").resolve()
     disk = current / "disk.qcow2"
     before = disk.stat()

@@ -26,24 +26,22 @@ from typing import Any
 import pytest
 
 from hostnet.bot.store import BotStore
-from tests.bot.conftest import (
+from hostnet.bot.testing import evidence
+from hostnet.bot.testing.fakeslack import Call, FakeSlack, Inbound
+from hostnet.bot.testing.harness import write_config
+from hostnet.bot.testing.requests import (
     ALICE,
     BOT_TOKEN,
     CHANNEL,
-    ECHO_LESSON,
     FORM,
     SECRET,
-    Call,
-    FakeSlack,
-    Inbound,
     click_body,
     describe_request,
     signed_headers,
     slash_body,
-    write_config,
 )
-from tests.faults.conftest import processes_mentioning
-from tests.support import evidence
+from tests.support.faults import processes_mentioning
+from tests.support.lessons import ECHO_LESSON
 
 pytestmark = pytest.mark.docker
 

@@ -23,10 +23,9 @@ from hostnet.engine.loader import find_lesson
 from hostnet.engine.progress import ProgressStore
 from hostnet.engine.session import LessonSession
 from hostnet.engine.ssh import SSHTarget
-from tests.faults.conftest import (
-    assert_clean_error,
+from tests.support.cli import assert_clean_error, hostnet
+from tests.support.faults import (
     container_name,
-    hostnet,
     integrity,
     lesson1_variant,
     steps_recorded,

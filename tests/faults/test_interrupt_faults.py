@@ -22,7 +22,7 @@ import pytest
 
 from hostnet.engine import targets
 from hostnet.engine.targets import LocalTarget
-from tests.faults.conftest import processes_mentioning
+from tests.support.faults import processes_mentioning
 
 
 @pytest.fixture

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from hostnet.engine.progress import ProgressStore
-from tests.faults.conftest import (
-    assert_clean_error,
+from tests.support.cli import assert_clean_error, hostnet
+from tests.support.faults import (
     container_name,
-    hostnet,
     integrity,
     steps_recorded,
 )

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from hostnet.engine.labs import registry, vm
-from tests.faults.conftest import assert_clean_error, container_name, integrity, steps_recorded
+from tests.support.cli import assert_clean_error
+from tests.support.faults import container_name, integrity, steps_recorded
 from tests.support.vm import on_vm
 
 pytestmark = [pytest.mark.vm, pytest.mark.docker]

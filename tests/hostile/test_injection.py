@@ -18,14 +18,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hostnet.bot.testing.harness import BotHarness
+from hostnet.bot.testing.requests import ALICE
 from hostnet.engine.commands import CommandResult
 from hostnet.engine.errors import ExitCode
 from hostnet.engine.events import CommandFinished
 from hostnet.engine.loader import find_lesson, load_lesson
 from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import LocalTarget
-from tests.bot.conftest import ALICE, BotHarness
-from tests.hostile.conftest import hostnet
+from tests.support.cli import hostnet
 
 QUICK = settings(
     max_examples=60,

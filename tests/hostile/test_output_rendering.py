@@ -26,21 +26,22 @@ from rich.console import Console
 from hostnet.bot import blocks as ui
 from hostnet.bot import messages
 from hostnet.bot.redact import clip, redact
+from hostnet.bot.testing.harness import BotHarness
+from hostnet.bot.testing.requests import ALICE
 from hostnet.engine import events as ev
 from hostnet.engine.commands import CommandResult
 from hostnet.engine.loader import load_lesson
 from hostnet.engine.session import LessonSession
 from hostnet.engine.targets import LocalTarget
 from hostnet.plugin.render import HEAD_LINES, LINE_CHARS, TAIL_LINES, TerminalRenderer
-from tests.bot.conftest import ALICE, BotHarness
-from tests.hostile.conftest import (
+from tests.support.cli import hostnet
+from tests.support.hostile import (
     ANSI,
     MRKDWN,
     PASSWORD,
     PEM_BODY,
     SECRETS,
     hostile_output,
-    hostnet,
     write_flood,
 )
 
@@ -167,7 +168,7 @@ def test_cli_bounds_10_mb_of_output(
 @pytest.mark.parametrize("shape", ["lines", "one line"])
 def test_engine_memory_for_10_mb_of_output(tmp_path: Path, shape: str, capsys) -> None:
     """Measured: the engine keeps a command's output (the output checks need all of it)."""
-    from tests.bot.conftest import ECHO_LESSON
+    from tests.support.lessons import ECHO_LESSON
 
     flood = write_flood(tmp_path / "flood.txt", one_line=shape == "one line")
     path = tmp_path / "01-echo.yaml"

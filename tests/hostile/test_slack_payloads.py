@@ -17,19 +17,19 @@ from typing import Any
 
 import pytest
 
-from tests.bot.conftest import (
+from hostnet.bot.testing.harness import BotHarness
+from hostnet.bot.testing.requests import (
     ALICE,
     CHANNEL,
     FORM,
     MALLORY,
     SECRET,
-    BotHarness,
     click_body,
     mention_body,
     signed_headers,
     slash_body,
 )
-from tests.hostile.conftest import CLOSED, post
+from tests.support.hostile import CLOSED, post
 
 JSON = "application/json"
 

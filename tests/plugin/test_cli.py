@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hostnet.engine import hostprobe
-from tests.conftest import REPO
+from tests.support.env import REPO
 
 pytestmark = pytest.mark.docker
 

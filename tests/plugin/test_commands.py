@@ -10,20 +10,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.conftest import REPO
+from tests.support.cli import hostnet
+from tests.support.env import REPO
 
 pytestmark = pytest.mark.docker
-
-
-def hostnet(bin_: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(bin_), *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_lessons_shows_progress(hostnet_bin: Path, standin_image: str, clean_host: None) -> None:

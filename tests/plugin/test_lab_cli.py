@@ -3,28 +3,16 @@ name and by ssh URL, and remove it without a trace."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from hostnet.engine import hostprobe
+from tests.support.cli import hostnet
 
 pytestmark = pytest.mark.docker
-
-
-def hostnet(bin_: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(bin_), *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -41,16 +29,15 @@ def test_lab_up_lesson_by_name_and_by_url_then_down(
     hostnet_bin: Path, lab_env: dict[str, str], standin_image: str, clean_host: None, tmp_path: Path
 ) -> None:
     name = f"c-{secrets.token_hex(2)}"
-    up = hostnet(hostnet_bin, lab_env, "lab", "up", "--netns", name, "--image", standin_image)
+    up = hostnet(hostnet_bin, "lab", "up", "--netns", name, "--image", standin_image, env=lab_env)
     assert up.returncode == 0, up.stderr
     lab_dir = Path(lab_env["HOSTNET_LAB_DIR"]) / name
     try:
-        listed = hostnet(hostnet_bin, lab_env, "lab", "list")
+        listed = hostnet(hostnet_bin, "lab", "list", env=lab_env)
         assert name in listed.stdout and "ssh_config" in listed.stdout
 
         res = hostnet(
             hostnet_bin,
-            lab_env,
             "lesson",
             "1",
             "--auto",
@@ -58,6 +45,7 @@ def test_lab_up_lesson_by_name_and_by_url_then_down(
             name,
             "--var",
             f"image={standin_image}",
+            env=lab_env,
         )
         assert res.returncode == 0, res.stdout + res.stderr
         assert f"(on {name})" in res.stdout and "Lesson passed" in res.stdout
@@ -73,13 +61,12 @@ def test_lab_up_lesson_by_name_and_by_url_then_down(
         ssh_dir.mkdir(parents=True)
         shutil.copy(lab_dir / "ssh" / "id_ed25519", ssh_dir / "id_ed25519")
         (ssh_dir / "known_hosts").write_text("")
-        refused = hostnet(hostnet_bin, lab_env, "doctor", "--target", url)
+        refused = hostnet(hostnet_bin, "doctor", "--target", url, env=lab_env)
         assert refused.returncode == 4 and "not found in known_hosts" in refused.stderr
         assert "Traceback" not in refused.stderr
         shutil.copy(lab_dir / "ssh" / "known_hosts", ssh_dir / "known_hosts")
         res = hostnet(
             hostnet_bin,
-            lab_env,
             "lesson",
             "1",
             "--auto",
@@ -87,17 +74,18 @@ def test_lab_up_lesson_by_name_and_by_url_then_down(
             url,
             "--var",
             f"image={standin_image}",
+            env=lab_env,
         )
         assert res.returncode == 0, res.stdout + res.stderr
 
-        unknown = hostnet(hostnet_bin, lab_env, "lesson", "1", "--auto", "--lab", "nope")
+        unknown = hostnet(hostnet_bin, "lesson", "1", "--auto", "--lab", "nope", env=lab_env)
         assert unknown.returncode == 4 and "no lab named 'nope'" in unknown.stderr
     finally:
-        down = hostnet(hostnet_bin, lab_env, "lab", "down", name)
+        down = hostnet(hostnet_bin, "lab", "down", name, env=lab_env)
     assert down.returncode == 0 and "removed" in down.stdout
     assert not lab_dir.exists()
-    assert name not in hostnet(hostnet_bin, lab_env, "lab", "list").stdout
-    again = hostnet(hostnet_bin, lab_env, "lab", "down", name)
+    assert name not in hostnet(hostnet_bin, "lab", "list", env=lab_env).stdout
+    again = hostnet(hostnet_bin, "lab", "down", name, env=lab_env)
     assert again.returncode == 0 and "nothing to do" in again.stdout
 
 
@@ -107,14 +95,14 @@ def test_lab_add_from_an_ssh_config_and_remove(hostnet_bin: Path, tmp_path: Path
     config.write_text(
         "Host lab-01\n  HostName 127.0.0.1\n  Port 2222\n  User vagrant\n  StrictHostKeyChecking no\n"
     )
-    added = hostnet(hostnet_bin, env, "lab", "add", "lab-01", "--ssh-config", str(config))
+    added = hostnet(hostnet_bin, "lab", "add", "lab-01", "--ssh-config", str(config), env=env)
     assert added.returncode == 0, added.stderr
-    assert "lab-01" in hostnet(hostnet_bin, env, "lab", "list").stdout
-    bad = hostnet(hostnet_bin, env, "lab", "add", "x;touch", "--ssh-config", str(config))
+    assert "lab-01" in hostnet(hostnet_bin, "lab", "list", env=env).stdout
+    bad = hostnet(hostnet_bin, "lab", "add", "x;touch", "--ssh-config", str(config), env=env)
     assert bad.returncode == 4 and "invalid lab name" in bad.stderr
     missing = hostnet(
-        hostnet_bin, env, "lab", "add", "lab-02", "--ssh-config", str(tmp_path / "none")
+        hostnet_bin, "lab", "add", "lab-02", "--ssh-config", str(tmp_path / "none"), env=env
     )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
-    assert hostnet(hostnet_bin, env, "lab", "remove", "lab-01").returncode == 0
-    assert "No labs registered" in hostnet(hostnet_bin, env, "lab", "list").stdout
+    assert hostnet(hostnet_bin, "lab", "remove", "lab-01", env=env).returncode == 0
+    assert "No labs registered" in hostnet(hostnet_bin, "lab", "list", env=env).stdout

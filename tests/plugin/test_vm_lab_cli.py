@@ -13,21 +13,11 @@ import pytest
 
 from hostnet.engine import hostprobe
 from hostnet.engine.labs import vm
-from tests.conftest import REPO
+from tests.support.cli import hostnet
+from tests.support.env import REPO
 from tests.support.vm import leftovers, on_vm
 
 pytestmark = [pytest.mark.vm, pytest.mark.docker]
-
-
-def hostnet(bin_: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(bin_), *args],
-        env={**os.environ, "NO_COLOR": "1", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_lesson_1_on_the_vm_through_the_cli(
@@ -44,15 +34,14 @@ def test_lesson_1_on_the_vm_through_the_cli(
     assert printed.returncode == 0, printed.stderr
     config.write_text(printed.stdout)
     env = {"HOSTNET_LABS_FILE": str(tmp_path / "labs.json")}
-    added = hostnet(hostnet_bin, env, "lab", "add", lab_vm.name, "--ssh-config", str(config))
+    added = hostnet(hostnet_bin, "lab", "add", lab_vm.name, "--ssh-config", str(config), env=env)
     assert added.returncode == 0, added.stderr
-    doctor = hostnet(hostnet_bin, env, "doctor", "--lab", lab_vm.name, "--image", standin_image)
+    doctor = hostnet(hostnet_bin, "doctor", "--lab", lab_vm.name, "--image", standin_image, env=env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
 
     host_containers = {c.id for c in docker_client.containers.list(all=True)}
     since = on_vm(lab_vm, "date +%s").strip()
-    res = hostnet(hostnet_bin, env, "lesson", "1", "--auto", "--lab", lab_vm.name,
-                  "--var", f"image={standin_image}")  # fmt: skip
+    res = hostnet(hostnet_bin, "lesson", "1", "--auto", "--lab", lab_vm.name, "--var", f"image={standin_image}", env=env)  # fmt: skip
     assert res.returncode == 0, res.stdout + res.stderr
     assert f"(on {lab_vm.name})" in res.stdout and "Lesson passed" in res.stdout
 
@@ -79,25 +68,24 @@ def test_lab_up_vm_registers_it_and_lab_down_leaves_nothing(
         "HOSTNET_LABS_FILE": str(tmp_path / "labs.json"),
         "HOSTNET_VM_DIR": str(lab_vm.directory.parent),
     }
-    up = hostnet(hostnet_bin, env, "lab", "up", "--vm", lab_vm.name)
+    up = hostnet(hostnet_bin, "lab", "up", "--vm", lab_vm.name, env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "VM " + lab_vm.name + " is already running" in up.stdout
     assert f"a VM ({lab_vm.accel}) on 127.0.0.1:{lab_vm.port}" in up.stdout
-    listed = hostnet(hostnet_bin, env, "lab", "list")
+    listed = hostnet(hostnet_bin, "lab", "list", env=env)
     assert lab_vm.name in listed.stdout and str(lab_vm.ssh_config) in listed.stdout
-    res = hostnet(hostnet_bin, env, "lesson", "1", "--auto", "--lab", lab_vm.name,
-                  "--var", f"image={standin_image}")  # fmt: skip
+    res = hostnet(hostnet_bin, "lesson", "1", "--auto", "--lab", lab_vm.name, "--var", f"image={standin_image}", env=env)  # fmt: skip
     assert res.returncode == 0, res.stdout + res.stderr
 
-    both = hostnet(hostnet_bin, env, "lab", "up", "--vm", "--netns", "x")
+    both = hostnet(hostnet_bin, "lab", "up", "--vm", "--netns", "x", env=env)
     assert both.returncode == 2 and "choose one: --vm or --netns" in both.stderr
-    image = hostnet(hostnet_bin, env, "lab", "up", "--vm", "x", "--image", standin_image)
+    image = hostnet(hostnet_bin, "lab", "up", "--vm", "x", "--image", standin_image, env=env)
     assert image.returncode == 2 and "LAB_IMAGE=IMAGE scripts/vm-lab.sh build" in image.stderr
 
-    down = hostnet(hostnet_bin, env, "lab", "down", lab_vm.name)
+    down = hostnet(hostnet_bin, "lab", "down", lab_vm.name, env=env)
     assert down.returncode == 0 and f"Lab {lab_vm.name} removed." in down.stdout, down.stderr
     assert leftovers(lab_vm) == []
     assert vm.status(lab_vm.name, base=lab_vm.directory.parent).state is vm.VmState.ABSENT
-    assert lab_vm.name not in hostnet(hostnet_bin, env, "lab", "list").stdout
-    again = hostnet(hostnet_bin, env, "lab", "down", lab_vm.name)
+    assert lab_vm.name not in hostnet(hostnet_bin, "lab", "list", env=env).stdout
+    again = hostnet(hostnet_bin, "lab", "down", lab_vm.name, env=env)
     assert again.returncode == 0 and "nothing to do" in again.stdout

@@ -1,0 +1,203 @@
+"""Slack's Web API on 127.0.0.1: records calls, answers like Slack (the parts the
+bot uses: chat.postMessage, chat.update, chat.postEphemeral, response_url posts)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .requests import BOT_USER, TEAM
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    ts: str | None = None  # of a message the call created
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+
+    def text(self) -> str:
+        """Every text of the call (fallback text and all of its blocks), one string."""
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    if k == "text" and isinstance(v, str):
+                        found.append(v)
+                    else:
+                        walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk({k: v for k, v in self.args.items() if k in ("text", "blocks")})
+        return "\n".join(found)
+
+    def buttons(self) -> dict[str, str]:
+        """action_id → value of the call's buttons."""
+        out = {}
+        for block in self.args.get("blocks") or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                out[element["action_id"]] = element["value"]
+        return out
+
+
+@dataclass
+class Inbound:
+    """A request "Slack" sent the bot on a user's behalf (a click, a command)."""
+
+    user: str
+    what: str
+    status: int = 0  # the bot's HTTP answer
+    at: float = field(default_factory=time.monotonic)
+
+
+DROP = 0  # FakeSlack.answer's status for "close the connection without answering"
+
+
+class FakeSlack:
+    """Slack's Web API on 127.0.0.1: records calls, answers like Slack."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()  # the evidence's times count from here
+        self.calls: list[Call] = []
+        self.inbound: list[Inbound] = []  # what the harness sent the bot
+        self.errors: dict[str, str] = {}  # method → Slack error code to answer with
+        self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
+        self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args = json.loads(raw or "{}")
+                else:
+                    args = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+                    if isinstance(args.get("blocks"), str):
+                        args["blocks"] = json.loads(args["blocks"])
+                status, body, headers = fake.answer(self.path, args)
+                if status == DROP:  # the connection breaks before any answer
+                    self.close_connection = True
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.api_url = self.base + "/api/"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def answer(self, path: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        method = path.rsplit("/", 1)[-1] if path.startswith("/api/") else "response_url"
+        if method == "response_url":
+            args = {**args, "user": path.rsplit("/", 1)[-1]}  # /response/<user>
+        with self._lock:
+            if self.dropped.get(method, 0) > 0:
+                self.dropped[method] -= 1
+                self.calls.append(Call(method + ":dropped", args))
+                return DROP, {}, {}
+            if self.rate_limited.get(method, 0) > 0:
+                self.rate_limited[method] -= 1
+                self.calls.append(Call(method + ":429", args))
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
+            if method in self.errors:
+                self.calls.append(Call(method + ":error", args))
+                return 200, {"ok": False, "error": self.errors[method]}, {}
+            ts = None
+            if method in ("chat.postMessage", "chat.postEphemeral"):
+                ts = f"1700000000.{next(self._ts):06d}"
+            self.calls.append(Call(method, args, ts))
+        if method == "auth.test":
+            body = {
+                "ok": True,
+                "user_id": BOT_USER,
+                "bot_id": "B0BOT",
+                "team_id": TEAM,
+                "user": "hostnet",
+                "team": "Test",
+                "url": "https://test.slack.com/",
+            }
+        elif method == "chat.postMessage":
+            body = {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts},
+            }
+        elif method == "chat.postEphemeral":
+            body = {"ok": True, "message_ts": ts}
+        elif method == "chat.update":
+            body = {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        else:
+            body = {"ok": True}
+        return 200, body, {}
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- what was recorded ----------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, *, thread_ts: str | None = None, top_level: bool = False) -> list[Call]:
+        calls = self.of("chat.postMessage")
+        if top_level:
+            return [c for c in calls if "thread_ts" not in c.args]
+        if thread_ts is not None:
+            return [c for c in calls if c.args.get("thread_ts") == thread_ts]
+        return calls
+
+    def replies_to(self, user: str) -> list[str]:
+        """What only ``user`` saw: ephemeral messages and slash-command responses."""
+        return [
+            c.text()
+            for c in self.calls
+            if c.method in ("chat.postEphemeral", "response_url") and c.args.get("user") == user
+        ]
+
+    def live_buttons(self, ts: str) -> bool:
+        """Whether message ``ts``, as it stands after its updates, has buttons."""
+        with self._lock:
+            versions = [
+                c
+                for c in self.calls
+                if (c.method == "chat.postMessage" and c.ts == ts)
+                or (c.method == "chat.update" and c.args.get("ts") == ts)
+            ]
+        return bool(versions and versions[-1].buttons())
+
+    def last_with(self, action_id: str, thread_ts: str | None = None) -> Call:
+        """The newest posted message that has a button ``action_id``."""
+        for call in reversed(self.posts(thread_ts=thread_ts)):
+            if action_id in call.buttons():
+                return call
+        raise AssertionError(f"no message with a {action_id} button; posted: {self.dump()}")
+
+    def dump(self) -> str:
+        return "\n---\n".join(
+            f"{c.method} {c.args.get('thread_ts', '')}: {c.text()}" for c in self.calls
+        )
