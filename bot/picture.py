@@ -57,7 +57,9 @@ def map_graph(m: NetworkMap) -> graphviz.Digraph:
         for bridge in m.bridges:
             bridges[bridge.interface] = node = next(ids)
             about = [bridge.interface, f"bridge of network {bridge.network}"]
-            about += [x for x in (bridge.subnet, bridge.gateway and f"gateway {bridge.gateway}") if x]
+            about += [
+                x for x in (bridge.subnet, bridge.gateway and f"gateway {bridge.gateway}") if x
+            ]
             host.node(node, _lines(about), shape="hexagon", fillcolor=BRIDGE_COLOUR)
         for c in m.containers:
             for veth in c.veths:
@@ -72,7 +74,9 @@ def map_graph(m: NetworkMap) -> graphviz.Digraph:
         own = [s for s in m.sockets_in("host") if s.container is None]
         if own:
             host.node(
-                next(ids), _lines(["Listening on the host itself", *map(_sock, own)]), fillcolor="white"
+                next(ids),
+                _lines(["Listening on the host itself", *map(_sock, own)]),
+                fillcolor="white",
             )
     for c in m.containers:
         if c.on_host_network:

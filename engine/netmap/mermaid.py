@@ -29,9 +29,9 @@ def planned_containers(lesson: Lesson) -> list[Planned]:
     modes: dict[str, str | None] = {}
     for step in lesson.steps:
         for check in step.checks:
-            if isinstance(check, ContainerCheck) and check.state != "absent":
-                if modes.get(check.name) is None:
-                    modes[check.name] = check.network_mode
+            known = modes.get(getattr(check, "name", "")) is not None
+            if isinstance(check, ContainerCheck) and check.state != "absent" and not known:
+                modes[check.name] = check.network_mode
     return [Planned(name, mode) for name, mode in modes.items()]
 
 

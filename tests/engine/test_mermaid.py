@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from hostnet.engine.loader import load_all, load_lesson
-from hostnet.engine.model import Lesson
 from hostnet.engine.markdown import lesson_markdown
+from hostnet.engine.model import Lesson
 from hostnet.engine.netmap.mermaid import lesson_diagram
 from tests.conftest import REPO, _unavailable
 

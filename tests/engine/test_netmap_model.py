@@ -73,7 +73,9 @@ def test_without_root_the_map_degrades_with_notes() -> None:
     hidden. The map still places every container and says what it could not read."""
     whole = view()
     hidden = [
-        dataclasses.replace(ns, inode=None, links=None, problem="cannot read its interfaces (run as root)")
+        dataclasses.replace(
+            ns, inode=None, links=None, problem="cannot read its interfaces (run as root)"
+        )
         if ns.pid is not None
         else ns
         for ns in whole.namespaces
@@ -85,7 +87,12 @@ def test_without_root_the_map_degrades_with_notes() -> None:
         )
         for ns in hidden
     ]  # fmt: skip
-    m = build_map("lab-01", raw_containers(), raw_networks(), dataclasses.replace(whole, namespaces=tuple(hidden), roots={}))
+    m = build_map(
+        "lab-01",
+        raw_containers(),
+        raw_networks(),
+        dataclasses.replace(whole, namespaces=tuple(hidden), roots={}),
+    )
     bridge = m.container(NGINX_BRIDGE)
     assert bridge is not None and bridge.netns is None and bridge.interfaces == ()
     assert [(v.host_end, v.bridge) for v in bridge.veths] == [(None, "docker0")]
@@ -99,7 +106,9 @@ def test_a_namespace_gone_meanwhile_is_no_crash() -> None:
     whole = view()
     gone = NetNamespace(pid=BRIDGE_PID, inode=None, links=None, listeners=(), problem="no process")
     spaces = tuple(gone if ns.pid == BRIDGE_PID else ns for ns in whole.namespaces)
-    m = build_map("local", raw_containers(), raw_networks(), dataclasses.replace(whole, namespaces=spaces))
+    m = build_map(
+        "local", raw_containers(), raw_networks(), dataclasses.replace(whole, namespaces=spaces)
+    )
     assert m.container(NGINX_BRIDGE) is not None and m.sockets_in(NGINX_BRIDGE) == ()
 
 
@@ -123,7 +132,9 @@ def test_alt_text_names_every_container_its_mode_and_who_owns_which_port() -> No
     for name in (NGINX_HOST, NGINX_BRIDGE, NGINX_PUBLISHED):
         assert name in text
     assert "Inside the host's network namespace, on the host network: my_nginx." in text
-    assert "Container hn_bridge: bridge network: its own namespace, 172.17.0.2/16 on docker0" in text
+    assert (
+        "Container hn_bridge: bridge network: its own namespace, 172.17.0.2/16 on docker0" in text
+    )
     assert "Port 80/tcp is owned by nginx of container my_nginx, on the host's addresses" in text
     assert describe(sample_map(), limit=120).endswith(".")
     assert len(describe(sample_map(), limit=120)) <= 120

@@ -43,13 +43,19 @@ def test_the_picture_at_any_width(width: int) -> None:
     in_host = lines[host_top : host_bottom + 1]
     below = lines[host_bottom + 1 :]
     # nginx on the host network: a box inside the host's box, owning port 80.
-    nginx_top = next(i for i, line in enumerate(in_host) if f"╭─ {NGINX_HOST} · host network" in line)
-    nginx = in_host[nginx_top : next(i for i in range(nginx_top, len(in_host)) if "╰" in in_host[i][2:]) + 1]
+    nginx_top = next(
+        i for i, line in enumerate(in_host) if f"╭─ {NGINX_HOST} · host network" in line
+    )
+    nginx = in_host[
+        nginx_top : next(i for i in range(nginx_top, len(in_host)) if "╰" in in_host[i][2:]) + 1
+    ]
     assert all(line.startswith("│ ") for line in nginx)
     assert any("tcp 0.0.0.0:80" in line and "nginx (pid 4243)" in line for line in nginx)
     # The bridge container: its own box below, under docker0, joined by its veth pair.
     assert not any(NGINX_BRIDGE in line and "╭─" in line for line in in_host)
-    bridge_line = next(i for i, line in enumerate(below) if line.strip().startswith("docker0 (bridge"))
+    bridge_line = next(
+        i for i, line in enumerate(below) if line.strip().startswith("docker0 (bridge")
+    )
     veth = next(i for i, line in enumerate(below) if "veth1a2b3c4 ══ veth pair ══ eth0" in line)
     box = next(i for i, line in enumerate(below) if f"╭─ {NGINX_BRIDGE} · bridge network" in line)
     assert bridge_line < veth < box
@@ -63,4 +69,7 @@ def test_the_lesson_renderer_draws_the_event() -> None:
     renderer(ev.NetworkMapped("run", 1, sample_map()))
     assert f"╭─ {NGINX_HOST} · host network" in buffer.getvalue()
     renderer(ev.NetworkMapped("run", 1, None, "lab lab-01: lost the SSH connection"))
-    assert "The network map could not be read: lab lab-01: lost the SSH connection" in buffer.getvalue()
+    assert (
+        "The network map could not be read: lab lab-01: lost the SSH connection"
+        in buffer.getvalue()
+    )

@@ -4,10 +4,12 @@ bridge (``build_map`` turns it into the model). Nothing in it needs scrubbing.""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from hostnet.engine.netmap import NetworkMap, build_map
 from hostnet.engine.probes import Link, Listener, NetNamespace, NetworkView, Process
+from hostnet.engine.targets import Target
 
 HOST_PID, BRIDGE_PID, PROXY_PID = 4242, 5151, 3001
 NGINX_HOST, NGINX_BRIDGE, NGINX_PUBLISHED = "my_nginx", "hn_bridge", "hn_published"
@@ -40,9 +42,7 @@ def raw_containers() -> list[dict[str, Any]]:
         PUBLISHED_PID,
         bridge={"IPAddress": "172.17.0.3", "IPPrefixLen": 16, "Gateway": "172.17.0.1"},
     )
-    published["NetworkSettings"]["Ports"] = {
-        "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8081"}]
-    }
+    published["NetworkSettings"]["Ports"] = {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8081"}]}
     return [bridge, host, published]
 
 
@@ -110,3 +110,19 @@ def view() -> NetworkView:
 
 def sample_map() -> NetworkMap:
     return build_map("local", raw_containers(), raw_networks(), view())
+
+
+def start_pair(target: Target, image: str, suffix: str) -> tuple[str, str]:
+    """Real ones on ``target``: nginx on the host network and nginx on the default
+    bridge, both serving (the caller removes them)."""
+    host, bridge = f"hn_map_h_{suffix}", f"hn_map_b_{suffix}"
+    for name, network in ((host, "host"), (bridge, "bridge")):
+        res = target.run(
+            f"docker run -d --rm --network {network} --name {name} {image}", timeout=120
+        )
+        assert res.ok, res.output
+    deadline = time.monotonic() + 20
+    while not any(p.name == "nginx" for s in target.listeners(80) for p in s.processes):
+        assert time.monotonic() < deadline, "nginx never listened on the host's port 80"
+        time.sleep(0.2)
+    return host, bridge
