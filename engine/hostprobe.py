@@ -107,9 +107,10 @@ def network(*pids: str) -> dict[str, Any]:
     host = {"pid": None, "inode": own, "links": _links([]), "problem": None}
     spaces = [{**host, "listeners": _sockets("/proc/net", None) or []}]
     for pid in [int(p) for p in pids]:
-        inode = namespaces(str(pid))["inodes"]["net"]  # None: not root, or gone
-        if inode is not None and inode in [space["inode"] for space in spaces]:
-            continue  # host networking, or a namespace already read
+        known = namespaces(str(pid))
+        inode = known["inodes"].get("net")  # None: not root (or gone)
+        if known["problem"] == f"no process {pid}" or inode in [s["inode"] for s in spaces]:
+            continue  # gone meanwhile; host networking, or a namespace already read
         listeners = _sockets(f"/proc/{pid}/net", None)
         links = _links(["nsenter", f"--net=/proc/{pid}/ns/net"])
         unread = [w for w, got in (("interfaces", links), ("sockets", listeners)) if got is None]

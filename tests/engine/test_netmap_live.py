@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from hostnet.engine import hostprobe
 from hostnet.engine.netmap import NetworkMap, build_map, read_map
 from hostnet.engine.probes import network_view_from_json
 from hostnet.engine.targets import LocalTarget, Target
+from tests.conftest import _unavailable
 from tests.engine.test_ssh import open_lab
 from tests.support.netmaps import start_pair
 
@@ -106,11 +109,26 @@ def test_without_root_the_map_says_what_it_could_not_read(pair) -> None:  # type
     api = target.docker()
     containers, networks = api.running_containers(), api.networks()
     pids = [str(c["State"]["Pid"]) for c in containers]
+    python = shutil.which("python3", path="/usr/bin:/bin")  # not one under /root
+    if python is None:
+        _unavailable("no system python3 that another user may run")
     res = subprocess.run(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-         "python3", hostprobe.__file__, "network", *pids],
-        capture_output=True, text=True, timeout=60, cwd="/",
-    )  # fmt: skip
+        [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            python,
+            "-",
+            "network",
+            *pids,
+        ],
+        input=Path(hostprobe.__file__).read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )  # fmt: skip  (as a lab runs it: the source on stdin)
     assert res.returncode == 0, res.stderr
     m = build_map("local", containers, networks, network_view_from_json(json.loads(res.stdout)))
     on_host, on_bridge = m.container(host), m.container(bridge)
