@@ -108,6 +108,28 @@ def test_a_map_that_cannot_be_read_is_told_and_the_step_stands(
     assert fake_slack.uploads() == []
 
 
+def test_the_upload_carries_a_png_and_its_alt_text(
+    make_bot, fake_slack, tmp_path: Path, echo_lessons
+) -> None:  # type: ignore[no-untyped-def]
+    """The same path without Docker: the picture of a map built by hand."""
+    from hostnet.bot.mapshot import post_map
+    from hostnet.engine.events import NetworkMapped
+
+    echo_lessons()
+    bot = make_bot()
+    bot.slash(ALICE, "start 1")
+    session = bot.bot.parts.core.store.open_session(ALICE)
+    assert session is not None
+    post_map(bot.bot.parts.core, session, NetworkMapped("first", 1, sample_map()))
+    [upload] = fake_slack.uploads(thread_ts=bot.thread_of(ALICE))
+    assert upload.data is not None and upload.filename == "network-step-1.png"
+    (tmp_path / "uploaded-map.png").write_bytes(upload.data)
+    assert png_size(upload.data)[0] > 400
+    assert upload.alt_txt == describe(sample_map())
+    for name in (NGINX_HOST, NGINX_BRIDGE):
+        assert name in upload.alt_txt
+
+
 def test_slack_refusing_the_upload_is_told(
     make_bot, fake_slack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo_lessons
 ) -> None:  # type: ignore[no-untyped-def]
