@@ -101,7 +101,7 @@ class Socket:
     def owner_text(self) -> str:
         if self.owners:
             return ", ".join(f"{o.name} (pid {o.pid})" for o in self.owners)
-        return "owner hidden (needs root)" if not self.owners_visible else "no process"
+        return "owner hidden (needs root)" if not self.owners_visible else "no process in view"
 
 
 @dataclass(frozen=True)

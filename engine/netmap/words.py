@@ -67,9 +67,14 @@ def describe(m: NetworkMap, limit: int = ALT_LIMIT) -> str:
         parts = [f"Container {c.name}: {mode_text(c)}", where, veth]
         sentences.append(", ".join(p for p in parts if p) + ".")
     for s in _interesting(m):
-        owner = ", ".join(o.name for o in s.owners) or "an owner hidden without root"
         of = f" of container {s.container}" if s.container else ""
-        sentences.append(f"Port {s.port}/{s.proto} is owned by {owner}{of}, {reach_text(s)}.")
+        if s.owners:
+            owner = f"is owned by {', '.join(o.name for o in s.owners)}{of}"
+        elif not s.owners_visible:
+            owner = "has an owner hidden without root"
+        else:
+            owner = "has no owning process in view"
+        sentences.append(f"Port {s.port}/{s.proto} {owner}, {reach_text(s)}.")
     text = ""
     for sentence in sentences:
         if len(text) + len(sentence) + 1 > limit:
