@@ -98,9 +98,17 @@ class Socket:
         )
 
     @property
+    def owner_names(self) -> tuple[str, ...]:
+        """The owning processes' names, each once."""
+        return tuple(dict.fromkeys(o.name for o in self.owners))
+
+    @property
     def owner_text(self) -> str:
-        if self.owners:
-            return ", ".join(f"{o.name} (pid {o.pid})" for o in self.owners)
+        if self.owners:  # nginx's master and workers: "nginx (pid 12, 13, 14)"
+            pids: dict[str, list[str]] = {}
+            for o in self.owners:
+                pids.setdefault(o.name, []).append(str(o.pid))
+            return ", ".join(f"{name} (pid {', '.join(p)})" for name, p in pids.items())
         return "owner hidden (needs root)" if not self.owners_visible else "no process in view"
 
 

@@ -69,7 +69,7 @@ def describe(m: NetworkMap, limit: int = ALT_LIMIT) -> str:
     for s in _interesting(m):
         of = f" of container {s.container}" if s.container else ""
         if s.owners:
-            owner = f"is owned by {', '.join(o.name for o in s.owners)}{of}"
+            owner = f"is owned by {', '.join(s.owner_names)}{of}"
         elif not s.owners_visible:
             owner = "has an owner hidden without root"
         else:

@@ -7,7 +7,7 @@ import dataclasses
 import json
 
 from hostnet.engine import events as ev
-from hostnet.engine.netmap import build_map
+from hostnet.engine.netmap import Owner, build_map
 from hostnet.engine.netmap.words import ALT_LIMIT, describe
 from hostnet.engine.probes import NetNamespace
 from tests.support.netmaps import (
@@ -110,6 +110,13 @@ def test_a_namespace_gone_meanwhile_is_no_crash() -> None:
         "local", raw_containers(), raw_networks(), dataclasses.replace(whole, namespaces=spaces)
     )
     assert m.container(NGINX_BRIDGE) is not None and m.sockets_in(NGINX_BRIDGE) == ()
+
+
+def test_a_process_and_its_workers_are_named_once() -> None:
+    sock = next(s for s in sample_map().sockets if s.port == 80)
+    workers = dataclasses.replace(sock, owners=(*sock.owners, Owner(4244, "nginx"), Owner(9, "x")))
+    assert workers.owner_text == "nginx (pid 4243, 4244), x (pid 9)"
+    assert workers.owner_names == ("nginx", "x")
 
 
 def test_json_and_the_event() -> None:
