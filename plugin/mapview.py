@@ -19,7 +19,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from hostnet.engine.netmap import Container, NetworkMap, Socket
-from hostnet.engine.netmap.words import mode_text, reach_text
+from hostnet.engine.netmap.words import network_text, reach_text, where_text
 from hostnet.engine.text import plain
 
 MAX_WIDTH = 140  # wider boxes only spread the same lines out
@@ -115,7 +115,11 @@ def _peer_of(m: NetworkMap, host_end: str) -> str | None:
 
 
 def _container_box(m: NetworkMap, c: Container) -> Panel:
-    inner: list[RenderableType] = [Text(f"image {plain(c.image)}", style="dim")]
+    netns = f" net:[{c.netns}]" if c.netns and not c.on_host_network else ""
+    inner: list[RenderableType] = [
+        Text(f"{where_text(c)}{netns}", style="bold"),
+        Text(f"image {plain(c.image)}", style="dim"),
+    ]
     for a in c.attachments:
         if a.address:
             gateway = f", gateway {a.gateway}" if a.gateway else ""
@@ -138,7 +142,7 @@ def _container_box(m: NetworkMap, c: Container) -> Panel:
         inner.append(_sockets(sockets) if sockets else Text("no listening sockets", style="dim"))
     return Panel(
         Group(*inner),
-        title=escape(f"{plain(c.name)} · {mode_text(c)}"),
+        title=escape(f"{plain(c.name)} · {network_text(c)}"),
         title_align="left",
         box=box.ROUNDED,
         border_style="green" if c.on_host_network else "blue",

@@ -15,16 +15,23 @@ REACH_TEXT = {
 }
 
 
-def mode_text(c: Container) -> str:
-    """``host network: the host's namespace``, ``bridge network: own namespace``."""
+def network_text(c: Container) -> str:
+    """``host network``, ``bridge network``, ``container:web``."""
+    return c.network_mode if ":" in c.network_mode else f"{c.network_mode} network"
+
+
+def where_text(c: Container) -> str:
+    """The namespace it is in: ``the host's namespace, no address of its own``."""
     if c.namespace == "host":
-        where = "the host's namespace, no address of its own"
-    elif c.namespace == "own":
-        where = "its own namespace"
-    else:
-        where = f"{c.namespace}'s namespace"
-    mode = c.network_mode
-    return f"{mode} network: {where}" if ":" not in mode else f"{mode}: {where}"
+        return "the host's namespace, no address of its own"
+    if c.namespace == "own":
+        return "its own namespace"
+    return f"{c.namespace}'s namespace"
+
+
+def mode_text(c: Container) -> str:
+    """``host network: the host's namespace, no address of its own``."""
+    return f"{network_text(c)}: {where_text(c)}"
 
 
 def reach_text(s: Socket) -> str:

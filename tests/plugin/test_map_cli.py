@@ -63,9 +63,11 @@ def test_docker_hostnet_map_shows_the_truth(
         assert in_host[0].startswith("╭─ Host local · network namespace net:[")
         top = next(i for i, line in enumerate(in_host) if f"╭─ {host} · host network" in line)
         nginx = in_host[top:]
+        assert "the host's namespace, no address of its own" in nginx[1]
         assert any("tcp 0.0.0.0:80" in line and "nginx (pid" in line for line in nginx[:12])
         assert not any(f"╭─ {bridge}" in line for line in in_host)
-        assert any(f"╭─ {bridge} · bridge network: its own namespace" in line for line in below)
+        box = next(i for i, line in enumerate(below) if f"╭─ {bridge} · bridge network" in line)
+        assert "its own namespace net:[" in below[box + 1]
         assert any("══ veth pair ══ eth0" in line for line in below)
 
         res = run(["docker", "hostnet", "map", "--json"], DOCKER_CONFIG=str(docker_config))
