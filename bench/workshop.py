@@ -6,7 +6,7 @@ each on a netns lab of their own (N = 1, 2, 4, 8).
 
 ``bench/run.py`` runs this file in a process of its own, so the bot's memory is
 the bot's alone. The bot is the real bolt App built as ``hostnet-bot`` builds it,
-its Web API pointed at the local stand-in for Slack of tests/bot/conftest.py;
+its Web API pointed at the local stand-in for Slack of hostnet.bot.testing;
 every learner types ``/hostnet start 1``, clicks Run on each of the 5 steps as
 soon as it is offered, and answers the knowledge check. Each step runs on the
 learner's lab over SSH. All learners share one channel, as in a workshop.
@@ -185,7 +185,7 @@ class Sampler(threading.Thread):
 
 
 def _slack_stand_in() -> Any:
-    """The conftest's FakeSlack, telling waiting learners whenever a call arrives."""
+    """hostnet.bot.testing's FakeSlack, telling waiting learners whenever a call arrives."""
     from hostnet.bot.testing.fakeslack import FakeSlack
 
     class Slack(FakeSlack):

@@ -26,6 +26,7 @@ from . import messages as ui
 from .blocks import Message, esc
 from .core import BotCore
 from .jobs import Jobs
+from .mapshot import post_map
 from .pool import LabPool
 from .slack import api_error
 from .state import Session, Status
@@ -111,6 +112,8 @@ class LessonFlow:
         )
         self._core.update(s, message_ts, ui.step_status(lesson, index, status))
         self._core.post(s, ui.result(lesson, index, s.lab, transcript))
+        if transcript.network is not None:  # a map: true step: its picture, after the result
+            post_map(self._core, s, transcript.network)
         s = self._store.record_run(s.id, passed=outcome.passed)
         if outcome.passed:
             self.advance(s)

@@ -53,6 +53,7 @@ class Transcript:
     helped: bool = False
     prediction: ev.PredictionRevealed | None = None
     answers: tuple[tuple[str, str], ...] = ()
+    network: ev.NetworkMapped | None = None  # a map: true step's picture (bot/mapshot.py)
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.Output):
@@ -68,6 +69,8 @@ class Transcript:
             self.prediction = event
         elif isinstance(event, ev.AnswersRevealed):
             self.answers = event.answers
+        elif isinstance(event, ev.NetworkMapped):
+            self.network = event
         elif isinstance(event, ev.PrerequisitesChecked):
             self.prerequisites = event.results
         elif isinstance(event, ev.CleanupFinished):

@@ -79,6 +79,29 @@ class Slack:
         except SlackApiError as exc:
             log.warning("cannot send an ephemeral message in %s: %s", channel, api_error(exc))
 
+    def upload(
+        self,
+        channel: str,
+        data: bytes,
+        *,
+        filename: str,
+        title: str,
+        alt_text: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Share a file (an image) in the channel, in ``thread_ts``'s thread: the Web
+        API's upload (``files.getUploadURLExternal``, the bytes to the URL it gives,
+        ``files.completeUploadExternal``). ``alt_text`` is what a screen reader says."""
+        self._pace(channel)
+        self.client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            content=data,
+            filename=filename,
+            title=redact(title),
+            alt_txt=redact(alt_text),
+        )
+
     @staticmethod
     def clean(message: tuple[str, Blocks]) -> tuple[str, Blocks]:
         """A message as it may leave the bot by another way (``respond``)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from .checks import CheckResult
 from .commands import CommandResult
+from .netmap.model import NetworkMap
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,17 @@ class AnswersRevealed(Event):
 
 
 @dataclass(frozen=True)
+class NetworkMapped(Event):
+    """The live network map, read after the checks of a ``map: true`` step (or
+    asked for); ``problem`` when it could not be read (the step stands as judged)."""
+
+    step: str
+    index: int  # 1-based
+    map: NetworkMap | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class StepReplayed(Event):
     """A step done in an earlier session, run again quietly to rebuild its state."""
 
@@ -165,7 +177,7 @@ class LessonFinished(Event):
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, CheckResult | CommandResult):
+    if isinstance(value, CheckResult | CommandResult | NetworkMap):
         return asdict(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]

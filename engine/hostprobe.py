@@ -11,6 +11,8 @@ Facts:
   http URL [T]    one GET from this host: status, start of the body, or the error
   namespaces PID  the namespaces (their inodes) of process PID, or of ``self``
   resolv_conf     this host's /etc/resolv.conf, as text
+  network PID...  this network namespace and those of PIDs: interfaces with
+                  their addresses, listening sockets with their owners
 
 Labs may run an older python3 than the engine's: keep this file to Python 3.8.
 """
@@ -39,6 +41,8 @@ def collect(kind: str, *args: str) -> Any:
         return namespaces(args[0] if args else "self")
     if kind == "resolv_conf":
         return resolv_conf()
+    if kind == "network":
+        return network(*args)
     raise ValueError(f"unknown fact {kind!r}")
 
 
@@ -48,30 +52,125 @@ def listeners(port: int) -> list[dict[str, Any]]:
     Owners come from ``/proc/*/fd``; without root, other users' processes are
     hidden, which ``owners_visible`` reports instead of guessing.
     """
+    found = _sockets("/proc/net", port) or []
+    _add_owners(found)
+    return found
+
+
+def _sockets(net: str, port: int | None) -> list[dict[str, Any]] | None:
+    """Listening (TCP) and bound (UDP) sockets in ``net`` (``/proc/net``, or
+    ``/proc/PID/net``: the tables of PID's network namespace), on ``port`` or all;
+    None when no table could be read."""
     found: list[dict[str, Any]] = []
+    read = False
     for proto in ("tcp", "tcp6", "udp", "udp6"):
         try:
-            with open(f"/proc/net/{proto}") as f:
+            with open(f"{net}/{proto}") as f:
                 lines = f.read().splitlines()[1:]
+            read = True
         except OSError:
             continue  # no IPv6 in this namespace, for instance
         for line in lines:
             fields = line.split()
             local, state, inode = fields[1], fields[3], fields[9]
             addr_hex, port_hex = local.rsplit(":", 1)
-            if int(port_hex, 16) != port:
+            number = int(port_hex, 16)
+            if port is not None and number != port:
                 continue
             if state != (_TCP_LISTEN if proto.startswith("tcp") else _UDP_UNCONNECTED):
                 continue
             found.append(
-                {"proto": proto, "address": _address(addr_hex), "port": port, "inode": inode}
+                {"proto": proto, "address": _address(addr_hex), "port": number, "inode": inode}
             )
+    return found if read else None
+
+
+def _add_owners(found: list[dict[str, Any]]) -> None:
     owners, complete = _socket_owners({item["inode"] for item in found})
     for item in found:
         procs = owners.get(item["inode"], [])
         item["processes"] = [{"pid": pid, "name": name} for pid, name in sorted(procs)]
         item["owners_visible"] = complete or bool(procs)
-    return found
+
+
+def network(*pids: str) -> dict[str, Any]:
+    """This network namespace and those of processes ``pids`` (containers' main
+    processes): each with its inode, its interfaces with their addresses, and its
+    listening sockets with their owners; ``roots`` gives, for each owner, the
+    first of ``pids`` it descends from (its container).
+
+    Another process's namespace: its sockets come from ``/proc/PID/net``, its
+    interfaces from ``ip`` run inside it with ``nsenter`` (root); without root
+    ``problem`` says what could not be read.
+    """
+    own = namespaces()["inodes"]["net"]
+    host = {"pid": None, "inode": own, "links": _links([]), "problem": None}
+    spaces = [{**host, "listeners": _sockets("/proc/net", None) or []}]
+    for pid in [int(p) for p in pids]:
+        known = namespaces(str(pid))
+        inode = known["inodes"].get("net")  # None: not root (or gone)
+        if known["problem"] == f"no process {pid}" or inode in [s["inode"] for s in spaces]:
+            continue  # gone meanwhile; host networking, or a namespace already read
+        listeners = _sockets(f"/proc/{pid}/net", None)
+        links = _links(["nsenter", f"--net=/proc/{pid}/ns/net"])
+        unread = [w for w, got in (("interfaces", links), ("sockets", listeners)) if got is None]
+        why = "run as root" if os.geteuid() != 0 else "needs nsenter and iproute2"
+        space = {"pid": pid, "inode": inode, "links": links, "listeners": listeners or []}
+        space["problem"] = f"cannot read its {' or '.join(unread)} ({why})" if unread else None
+        spaces.append(space)
+    found = [item for space in spaces for item in space["listeners"]]
+    _add_owners(found)
+    owners = {p["pid"] for item in found for p in item["processes"]}
+    roots = {int(r) for r in pids}
+    return {"namespaces": spaces, "roots": {str(p): _root(p, roots) for p in owners}}
+
+
+def _root(pid: int, roots: set[int]) -> int | None:
+    """The first of ``roots`` among ``pid`` and its ancestors, if any."""
+    for _ in range(64):  # a bound: a process tree is never this deep
+        if pid in roots:
+            return pid
+        if pid <= 1:
+            return None
+        pid = Process(pid).ppid
+    return None
+
+
+def _links(prefix: list[str]) -> list[dict[str, Any]] | None:
+    """Interfaces with their addresses (``ip -json -details address show``, run
+    after ``prefix``); None if that failed. Without iproute2, this namespace's
+    interfaces (from sysfs), with no kind and no addresses."""
+    try:
+        out = subprocess.run(
+            [*prefix, "ip", "-json", "-details", "address", "show"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        return [_link(raw) for raw in json.loads(out)]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError):
+        if prefix:
+            return None
+    result = []
+    for name in sorted(os.listdir("/sys/class/net")):
+        with open(f"/sys/class/net/{name}/ifindex") as f:
+            result.append({"name": name, "index": int(f.read()), "kind": None, "addresses": []})
+    return result
+
+
+def _link(raw: dict[str, Any]) -> dict[str, Any]:
+    info = raw.get("linkinfo", {})
+    return {
+        "name": raw["ifname"],
+        "index": raw["ifindex"],
+        "kind": info.get("info_kind"),
+        "state": raw.get("operstate"),
+        "mac": raw.get("address"),
+        "master": raw.get("master"),
+        "peer_index": raw.get("link_index"),  # a veth's other end, in its namespace
+        "addresses": [f"{a['local']}/{a['prefixlen']}" for a in raw.get("addr_info", [])],
+    }
 
 
 def _address(hex_addr: str) -> str:
@@ -232,29 +331,7 @@ def _comm(pid: str) -> str:
 
 def interfaces() -> list[dict[str, Any]]:
     """Interfaces of this network namespace; ``kind`` needs iproute2 (else null)."""
-    try:
-        out = subprocess.run(
-            ["ip", "-json", "-details", "link", "show"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-        return [
-            {
-                "name": link["ifname"],
-                "index": link["ifindex"],
-                "kind": link.get("linkinfo", {}).get("info_kind"),
-            }
-            for link in json.loads(out)
-        ]
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError):
-        pass
-    result = []
-    for name in sorted(os.listdir("/sys/class/net")):
-        with open(f"/sys/class/net/{name}/ifindex") as f:
-            result.append({"name": name, "index": int(f.read()), "kind": None})
-    return result
+    return [{k: link[k] for k in ("name", "index", "kind")} for link in _links([]) or []]
 
 
 def http_get(url: str, timeout: float = 3.0) -> dict[str, Any]:

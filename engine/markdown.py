@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .checks import Check
 from .model import Lesson
+from .netmap.mermaid import lesson_diagram
 
 
 def lesson_markdown(lesson: Lesson) -> str:
@@ -16,6 +17,9 @@ def lesson_markdown(lesson: Lesson) -> str:
         lines += ["## Key points", ""]
         lines += [f"- **{c.title}.** {_flat(c.text)}" for c in lesson.concepts]
         lines.append("")
+    diagram = lesson_diagram(lesson)
+    if diagram is not None:
+        lines += ["## What you will build", "", "```mermaid", diagram.rstrip("\n"), "```", ""]
     if lesson.prerequisites:
         lines += ["## Before you start", ""]
         lines += [f"- {_sentence(check)}" for check in lesson.prerequisites]

@@ -133,6 +133,45 @@ class ResolvConf:
         )
 
 
+@dataclass(frozen=True)
+class Link:
+    """A network interface with its addresses (``ip -details address show``)."""
+
+    name: str
+    index: int
+    kind: str | None  # veth, bridge, … (None: a physical one, or iproute2 missing)
+    addresses: tuple[str, ...] = ()  # CIDR: 172.17.0.1/16, fe80::1/64
+    master: str | None = None  # the bridge it is attached to (a veth's host end on docker0)
+    peer_index: int | None = None  # a veth's other end: its index, in the peer's namespace
+    state: str | None = None  # UP, DOWN, UNKNOWN (loopback)
+    mac: str | None = None
+
+
+@dataclass(frozen=True)
+class NetNamespace:
+    """One network namespace: the target's own (``pid`` None), or a process's."""
+
+    pid: int | None
+    inode: int | None  # net:[INODE]; None: unreadable (another user's process, not root)
+    links: tuple[Link, ...] | None  # None: unreadable (see problem)
+    listeners: tuple[Listener, ...]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """The target's network namespace and those of some processes (containers'
+    main processes), read at once; ``roots`` maps each socket owner's pid to the
+    first of those processes it descends from."""
+
+    namespaces: tuple[NetNamespace, ...]
+    roots: Mapping[int, int | None]
+
+    @property
+    def host(self) -> NetNamespace:
+        return self.namespaces[0]
+
+
 class Probes(Protocol):
     """What a target can tell about its host, typed."""
 
@@ -155,6 +194,11 @@ class Probes(Protocol):
 
     def resolv_conf(self) -> ResolvConf:
         """The target's own /etc/resolv.conf (empty when it has none)."""
+        ...
+
+    def network(self, pids: Sequence[int] = ()) -> NetworkView:
+        """The target's network namespace, and those of processes ``pids`` that
+        have another: interfaces, addresses, listening sockets and their owners."""
         ...
 
 
@@ -217,6 +261,44 @@ def resolv_conf_from_json(raw: Mapping[str, Any]) -> ResolvConf:
     return ResolvConf.parse(str(raw["text"]))
 
 
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def link_from_json(raw: Mapping[str, Any]) -> Link:
+    return Link(
+        name=str(raw["name"]),
+        index=int(raw["index"]),
+        kind=_opt_str(raw.get("kind")),
+        addresses=tuple(str(a) for a in raw.get("addresses", ())),
+        master=_opt_str(raw.get("master")),
+        peer_index=_opt_int(raw.get("peer_index")),
+        state=_opt_str(raw.get("state")),
+        mac=_opt_str(raw.get("mac")),
+    )
+
+
+def network_view_from_json(raw: Mapping[str, Any]) -> NetworkView:
+    spaces = []
+    for space in raw["namespaces"]:
+        links = space.get("links")
+        spaces.append(
+            NetNamespace(
+                pid=_opt_int(space.get("pid")),
+                inode=_opt_int(space.get("inode")),
+                links=None if links is None else tuple(link_from_json(x) for x in links),
+                listeners=tuple(listener_from_json(x) for x in space["listeners"]),
+                problem=_opt_str(space.get("problem")),
+            )
+        )
+    roots = {int(pid): _opt_int(root) for pid, root in raw.get("roots", {}).items()}
+    return NetworkView(tuple(spaces), roots)
+
+
 T = TypeVar("T")
 
 
@@ -241,6 +323,9 @@ class HostProbes(ABC):
 
     def resolv_conf(self) -> ResolvConf:
         return self._one("resolv_conf", resolv_conf_from_json)
+
+    def network(self, pids: Sequence[int] = ()) -> NetworkView:
+        return self._one("network", network_view_from_json, *(str(p) for p in pids))
 
     def _one(self, kind: str, convert: Callable[[Mapping[str, Any]], T], *args: str) -> T:
         raw = self._probe(kind, *args)

@@ -2,7 +2,7 @@
 and comes back to have it checked, or lets the tool run it.
 
 Terminal I/O only; every verdict comes from the engine's lesson session. On a
-terminal each key acts at once (c, r, h, s, q; a digit for a choice); without
+terminal each key acts at once (c, r, h, m, s, q; a digit for a choice); without
 one, a line is read instead.
 """
 
@@ -20,7 +20,7 @@ from .keys import EndOfInput, Keyboard
 from .render import hang
 
 ReadLine = Callable[[str], str]
-KEYS = "[c]heck  [r]un it for me  [h]int  [s]kip  [q]uit"
+KEYS = "[c]heck  [r]un it for me  [h]int  [m]ap  [s]kip  [q]uit"
 
 
 class Quit(Exception):
@@ -38,12 +38,14 @@ class Walkthrough:
         *,
         read_line: ReadLine | None = None,
         prog: str,
+        show_map: Callable[[int], None] | None = None,
     ) -> None:
         self.session = session
         self.lesson: Lesson = session.lesson
         self.console = console
         self.keyboard = Keyboard(console, read_line=read_line)
         self.prog = prog
+        self.show_map = show_map  # m: the live network map, drawn for step N (0-based)
 
     def run(self, *, start: int = 0) -> bool:
         """Walk the lesson from step ``start`` (earlier steps are replayed first)."""
@@ -130,6 +132,9 @@ class Walkthrough:
                 else:
                     hints_shown += 1
                     hang(self.console, f"  [yellow]Hint {hint.number}/{hint.total}:[/] ", hint.text)
+                continue
+            elif choice == "m" and self.show_map is not None:
+                self.show_map(index)
                 continue
             elif choice == "s":
                 self.session.skip_step(index)

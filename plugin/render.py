@@ -24,6 +24,8 @@ from hostnet.engine import events as ev
 from hostnet.engine.checks import CheckResult
 from hostnet.engine.text import final_state, plain
 
+from .mapview import draw_map
+
 HEAD_LINES = 100  # of a command's output, shown as they arrive
 TAIL_LINES = 20  # shown when the command ends, after "… N more lines"
 LINE_CHARS = 2000  # of one line
@@ -221,6 +223,12 @@ class TerminalRenderer:
     def _answers_revealed(self, e: ev.AnswersRevealed) -> None:
         for question, answer in e.answers:
             self._hang("  [dim]answer:[/] ", f"{question} {answer}")
+
+    def _network_mapped(self, e: ev.NetworkMapped) -> None:
+        if e.map is not None:
+            draw_map(self.console, e.map)
+        else:
+            self._hang("  [yellow]The network map could not be read:[/] ", e.problem or "")
 
     def _step_replayed(self, e: ev.StepReplayed) -> None:
         if e.passed:

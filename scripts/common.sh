@@ -51,3 +51,16 @@ install_project() {
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "$REPO${extras:+[$extras]}"
 }
+
+# Mermaid's own parser (npm), for the test that parses the diagrams `show` writes
+# (tests/engine/test_mermaid.py). Reinstalled only when its lock file changed.
+install_mermaid_parser() {
+    local dir="$REPO/tests/mermaid"
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    if cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"; then
+        return 0
+    fi
+    say "Installing Mermaid's parser into tests/mermaid (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"
+}

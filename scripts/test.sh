@@ -17,6 +17,8 @@ apt_install qemu-system-x86 qemu-utils debootstrap # lab VMs: scripts/vm-lab.sh
 # tests/test_vagrant_up.py: `vagrant up` with libvirt (the test starts libvirtd itself,
 # in a network namespace of its own)
 apt_install vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients dnsmasq-base
+apt_install graphviz # the bot draws the network map with Graphviz's dot
+install_mermaid_parser # the Markdown's Mermaid diagrams are parsed by Mermaid itself
 install_project test,bot,lint
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
 # The lab VM image (Debian 12, provisioned by scripts/provision-lab.sh, the

@@ -102,7 +102,7 @@ def session_rows(store: Any, user: str) -> list[str]:
 
 
 def lab_runs(labs: Any, lab: str | None, t0: float, last: int = 3) -> list[str]:
-    """The last commands and probes ``lab`` ran (tests.bot.conftest.Labs records them)."""
+    """The last commands and probes ``lab`` ran (hostnet.bot.testing.harness.Labs records them)."""
     if lab is None:
         return ["(no lab)"]
     if labs is None:

@@ -62,13 +62,37 @@ class Inbound:
 DROP = 0  # FakeSlack.answer's status for "close the connection without answering"
 
 
+@dataclass
+class Upload:
+    """A file shared through the Web API's upload: its bytes, where, and as what."""
+
+    file_id: str
+    filename: str
+    alt_txt: str | None
+    length: int
+    data: bytes | None = None  # what was POSTed to the upload URL
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    completed: bool = False
+
+
+ALT_TXT_LIMIT = 1000  # Slack: alt_txt_too_large beyond
+
+
 class FakeSlack:
-    """Slack's Web API on 127.0.0.1: records calls, answers like Slack."""
+    """Slack's Web API on 127.0.0.1: records calls, answers like Slack.
+
+    File uploads as Slack does them: ``files.getUploadURLExternal`` gives an
+    upload URL (here on this server) and a file id, the bytes are POSTed there,
+    ``files.completeUploadExternal`` shares the file in a channel or thread.
+    """
 
     def __init__(self) -> None:
         self.started = time.monotonic()  # the evidence's times count from here
         self.calls: list[Call] = []
         self.inbound: list[Inbound] = []  # what the harness sent the bot
+        self.files: dict[str, Upload] = {}
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
         self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
@@ -82,6 +106,13 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):  # the bytes, not an API call
+                    ok = fake.receive(self.path.rsplit("/", 1)[-1], self.rfile.read(length))
+                    self.send_response(200 if ok else 404)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK" if ok else b"no")
+                    return
                 raw = self.rfile.read(length).decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     args = json.loads(raw or "{}")
@@ -149,9 +180,55 @@ class FakeSlack:
             body = {"ok": True, "message_ts": ts}
         elif method == "chat.update":
             body = {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        elif method == "files.getUploadURLExternal":
+            body = self._upload_url(args)
+        elif method == "files.completeUploadExternal":
+            body = self._complete_upload(args)
         else:
             body = {"ok": True}
         return 200, body, {}
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        alt = args.get("alt_txt")
+        if not args.get("filename") or int(args.get("length") or 0) <= 0:
+            return {"ok": False, "error": "missing_argument"}
+        if alt is not None and len(alt) > ALT_TXT_LIMIT:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = f"F{len(self.files) + 1:08d}"
+            self.files[file_id] = Upload(file_id, args["filename"], alt, int(args["length"]))
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def receive(self, file_id: str, data: bytes) -> bool:
+        with self._lock:
+            upload = self.files.get(file_id)
+            if upload is None:
+                return False
+            upload.data = data
+        return True
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        done = []
+        with self._lock:
+            for item in json.loads(args.get("files") or "[]"):
+                upload = self.files.get(item.get("id"))
+                if upload is None or upload.data is None or len(upload.data) != upload.length:
+                    return {"ok": False, "error": "file_not_found"}  # nothing (or not all) sent
+                upload.title = item.get("title")
+                upload.channel = args.get("channel_id")
+                upload.thread_ts = args.get("thread_ts")
+                upload.completed = True
+                done.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
+        return {"ok": True, "files": done}
+
+    def uploads(self, *, thread_ts: str | None = None) -> list[Upload]:
+        """The files shared (completed uploads), in ``thread_ts``'s thread if given."""
+        with self._lock:
+            return [
+                u
+                for u in self.files.values()
+                if u.completed and (thread_ts is None or u.thread_ts == thread_ts)
+            ]
 
     def close(self) -> None:
         self.server.shutdown()

@@ -53,6 +53,14 @@ class DockerApi(Protocol):
         (epoch seconds): starts, stops (``die`` with the exit code), ``docker exec``s."""
         ...
 
+    def running_containers(self) -> list[dict[str, Any]]:
+        """``docker container inspect`` of every running container (``docker ps``)."""
+        ...
+
+    def networks(self) -> list[dict[str, Any]]:
+        """``docker network inspect`` of every network (bridge, host, none, user-defined)."""
+        ...
+
     def image_present(self, name: str) -> bool: ...
 
     def pull_image(self, name: str) -> str | None:

@@ -83,6 +83,28 @@ class CliDocker:
             self._raise_unless_missing(res, "events")
         return events_from_lines(res.stdout)
 
+    def running_containers(self) -> list[dict[str, Any]]:
+        return self._inspect_all("container", "docker ps -q --no-trunc")
+
+    def networks(self) -> list[dict[str, Any]]:
+        return self._inspect_all("network", "docker network ls -q --no-trunc")
+
+    def _inspect_all(self, kind: str, listing: str) -> list[dict[str, Any]]:
+        """Inspect what ``listing`` names, in one command (one SSH channel on a lab);
+        one gone between the two is left out (inspect then exits 1, the rest printed)."""
+        res = self._run(
+            f'ids=$({listing}) || exit; [ -z "$ids" ] && echo "[]" || docker {kind} inspect $ids',
+            timeout=30,
+        )
+        if not res.ok and not res.stdout.startswith("["):
+            self._raise_unless_missing(res, kind)
+        try:
+            return [dict(item) for item in json.loads(res.stdout or "[]")]
+        except ValueError as exc:
+            raise EnvironmentProblem(
+                f"docker on {self._where} printed unreadable JSON ({kind} inspect): {exc}"
+            ) from exc
+
     def image_present(self, name: str) -> bool:
         res = self._docker("image", "inspect", name)
         if res.ok:

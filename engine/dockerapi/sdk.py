@@ -85,6 +85,24 @@ class SdkDocker:
             )
             return tuple(event_from_engine(raw) for raw in stream if isinstance(raw, dict))
 
+    def running_containers(self) -> list[dict[str, Any]]:
+        from docker.errors import NotFound
+
+        found = []
+        with self._errors("list containers"):
+            for summary in self.client.api.containers():
+                try:
+                    found.append(dict(self.client.api.inspect_container(summary["Id"])))
+                except NotFound:
+                    continue  # gone meanwhile
+        return found
+
+    def networks(self) -> list[dict[str, Any]]:
+        with self._errors("list networks"):
+            return [
+                dict(self.client.api.inspect_network(n["Id"])) for n in self.client.api.networks()
+            ]
+
     def image_present(self, name: str) -> bool:
         from docker.errors import ImageNotFound
 

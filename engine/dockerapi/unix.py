@@ -112,6 +112,18 @@ class SocketDocker:
             raise EnvironmentProblem(f"Docker engine: events of {name}: {status} {message(body)}")
         return events_from_lines(body)
 
+    def running_containers(self) -> list[dict[str, Any]]:
+        found = []
+        for summary in self._json("/containers/json"):
+            attrs = self.inspect_container(str(summary["Id"]))
+            if attrs is not None:  # (gone meanwhile)
+                found.append(attrs)
+        return found
+
+    def networks(self) -> list[dict[str, Any]]:
+        # The list leaves out the containers of each network; inspect gives them.
+        return [dict(self._json(f"/networks/{_q(str(n['Id']))}")) for n in self._json("/networks")]
+
     def image_present(self, name: str) -> bool:
         status, body = self._call("GET", f"/images/{_q(name)}/json")
         if status in (200, 404):

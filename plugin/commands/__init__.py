@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from . import check, doctor, lab, lesson, lessons, reset, setup, show, validate
+from . import check, doctor, lab, lesson, lessons, netmap, reset, setup, show, validate
 
 
 def register_all(app: typer.Typer) -> None:
-    for module in (lessons, lesson, check, show, reset, doctor, validate, lab, setup):
+    for module in (lessons, lesson, check, show, netmap, reset, doctor, validate, lab, setup):
         module.register(app)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hostnet.engine.errors import ExitCode
+from hostnet.engine.netmap.live import map_event
 from hostnet.engine.session import LessonSession
 
 from ..context import (
@@ -45,7 +46,8 @@ def register(app: typer.Typer) -> None:
 
         Interactive by default: run each command in your own terminal and come
         back to check it, or let the tool run it. Keys: c check, r run it for me,
-        h hint, s skip, q quit. Progress is saved after each step.
+        h hint, m the live network map, s skip, q quit. Progress is saved after
+        each step.
         """
         chosen = load(ref, var)
         progress = store()
@@ -64,7 +66,13 @@ def register(app: typer.Typer) -> None:
                 session = LessonSession(
                     chosen, target, emit=shown, progress=progress, learner=LEARNER
                 )
-                walk = Walkthrough(session, out, prog=state.prog)
+                step_ids = [step.id for step in chosen.steps]
+                walk = Walkthrough(
+                    session,
+                    out,
+                    prog=state.prog,
+                    show_map=lambda i: shown(map_event(step_ids[i], i + 1, target)),
+                )
                 saved = {k: v.status for k, v in progress.lesson(LEARNER, chosen.id).items()}
                 passed = walk.run(start=walk.resume_point(saved))
         finally:

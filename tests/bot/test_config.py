@@ -149,6 +149,7 @@ def test_the_example_configuration_and_the_manifest(tmp_path: Path) -> None:
         "commands",
         "chat:write",
         "app_mentions:read",
+        "files:write",  # the network map's picture
     }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -3,7 +3,7 @@ again: the lesson continues in its thread on the same lab, the step is reported
 as interrupted (not silently lost, not run again by itself), the lease holds.
 
 The bot is a real process (``python -m hostnet.bot``'s ``main`` in HTTP mode),
-its lab a netns lab over SSH, Slack the local stand-in of tests/bot/conftest.py.
+its lab a netns lab over SSH, Slack the local stand-in of hostnet.bot.testing.
 The bot has no setting for the Web API's address, so a three-line launcher
 points its WebClient at the stand-in; everything else is the shipped code.
 """

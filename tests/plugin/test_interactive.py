@@ -49,6 +49,13 @@ def test_check_hint_quit_and_resume(
 
     child.expect(r"\[2/5\]")
     child.expect(PROMPT)
+    child.sendline("m")  # the live network map, at any step: nginx inside the host's box
+    child.expect(r"╭─ Host local · network namespace")
+    child.expect(r"╭─ my_nginx · host network")
+    child.expect(r"the host's namespace, no address of its own")
+    child.expect(r"tcp 0\.0\.0\.0:80")  # (bold: NO_COLOR keeps styles other than colour)
+    child.expect(r"nginx \(pid \d+")  # (its workers too: "nginx (pid 12, 13, 14)")
+    child.expect(PROMPT)
     child.sendline("c")  # checked without running curl: the log has no request
     child.expect("✗ the log of my_nginx")
     child.expect("hint +nginx logs every request")
