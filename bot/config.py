@@ -41,6 +41,7 @@ class HttpConfig(_Model):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
     path: str = Field(default="/slack/events", pattern=r"^/")
+    threads: int = Field(default=32, ge=1, le=256, description="Requests served at once")
 
 
 class BotConfig(_Model):

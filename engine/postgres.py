@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from .errors import EnvironmentProblem
+from .errors import EnvironmentProblem, first_line
 
 if TYPE_CHECKING:
     from psycopg import Connection as PgConnection
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 SCHEMES = ("postgresql://", "postgres://")
 POOL_SIZE = 16  # connections per process: transactions last milliseconds
-CONNECT_TIMEOUT = 10  # seconds to wait for a connection (server down: an error, not a hang)
+CONNECT_TIMEOUT = 5  # seconds to wait for a connection (server down: an error, not a hang)
 
 
 def is_postgres_url(where: object) -> bool:
@@ -98,6 +98,15 @@ class Postgres:
         self.url = url
         self.name = redact_url(url)
         self.errors: tuple[type[Exception], ...] = (psycopg.Error,)
+        try:  # first, once: the server's own reason when it cannot be reached
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
+        except psycopg.Error as exc:
+            raise EnvironmentProblem(
+                f"cannot reach the database {self.name}: {first_line(exc)}",
+                hint="is the PostgreSQL server up and reachable, and the URL right? "
+                "(`database:` in the bot's configuration; a password may come from "
+                "PGPASSWORD or ~/.pgpass)",
+            ) from None
         # check: a connection broken by a server restart is replaced when taken,
         # so the first transaction after a restart works instead of failing.
         self._pool = ConnectionPool(
