@@ -113,9 +113,12 @@ class Recovery:
             owner = self._store.get(lease.session_id)
             if owner is None:
                 self._store.release(lease.session_id)
-            elif owner.status not in OPEN and not owner.running:
-                if self._store.claim_cleanup(owner.id) is not None:
-                    self._jobs.submit(owner.id, self._flow.end, owner.id, "")
+            elif (
+                owner.status not in OPEN
+                and not owner.running
+                and self._store.claim_cleanup(owner.id) is not None
+            ):
+                self._jobs.submit(owner.id, self._flow.end, owner.id, "")
 
     def tick(self, now: float | None = None) -> None:
         """Expire idle leases (cleaning their labs), serve the queue, forget old events:

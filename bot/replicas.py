@@ -63,7 +63,9 @@ class Replica:
     @classmethod
     def this_process(cls) -> Replica:
         pid = os.getpid()
-        return cls(uuid.uuid4().hex[:16], socket.gethostname(), machine_id(), pid, process_start(pid))
+        return cls(
+            uuid.uuid4().hex[:16], socket.gethostname(), machine_id(), pid, process_start(pid)
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ class ReplicaRow:
 
     def exited_here(self, machine: str) -> bool:
         """It ran on this machine, and its process is gone."""
-        return bool(machine) and self.machine == machine and process_start(self.pid) != self.pid_start
+        return (
+            bool(machine) and self.machine == machine and process_start(self.pid) != self.pid_start
+        )
 
 
 class Liveness:

@@ -103,7 +103,7 @@ class PoolMoves(StoreBase):
                 "INSERT INTO bot_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (event_id, time.time()),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def forget_events(self, before: float) -> None:
         with self._write() as db:

@@ -31,7 +31,7 @@ class ReplicaMoves(StoreBase):
     def heartbeat(self) -> bool:
         """This process is alive; False if its row was gone (it is registered again)."""
         with self._write() as db:
-            found = (
+            found = bool(
                 db.execute(
                     "UPDATE bot_replicas SET seen_at = ? WHERE id = ?",
                     (time.time(), self.replica.id),

@@ -18,6 +18,7 @@ from .access import Access
 from .clicks import Clicks
 from .config import BotConfig, Secrets
 from .core import BotCore, Catalog, Connections, OpenTarget
+from .db import StoreProblem
 from .db_pg import PostgresBackend
 from .failures import SessionFailures
 from .flow import LessonFlow
@@ -28,7 +29,6 @@ from .parts import Parts
 from .pool import LabPool
 from .recovery import Recovery
 from .slack import Slack, web_client
-from .db import StoreProblem
 from .store import BotStore
 from .verbs import Verbs
 from .workers import Workers

@@ -140,7 +140,7 @@ class Progress(ABC):
     @abstractmethod
     def _set_version(self, db: Any, version: int) -> None: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (a hook: only PostgreSQL's pool needs it)
         """Give back what the store holds open (nothing, for a SQLite file)."""
 
     def record(

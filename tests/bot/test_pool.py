@@ -16,6 +16,7 @@ from hostnet.bot.testing.requests import ALICE, BOB, CAROL, TEACHER
 def bot_database(on_both_backends: str) -> str:
     return on_both_backends
 
+
 TWO_LABS = [{"name": "lab-01", "local": True}, {"name": "lab-02", "local": True}]
 
 

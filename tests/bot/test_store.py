@@ -85,7 +85,7 @@ def test_a_click_reaching_every_replica_at_once_is_claimed_once(stores) -> None:
     for turn in range(1, 6):
         live = b.offer_step(s.id, turn - 1, fresh=True)
         assert live.turn == turn
-        claims = at_once(16, lambda n: (a, b)[n % 2].claim(s.id, turn, Phase.STEP))
+        claims = at_once(16, lambda n, turn=turn: (a, b)[n % 2].claim(s.id, turn, Phase.STEP))
         winners = [c for c in claims if c is not None]
         assert len(winners) == 1, claims
         assert winners[0].state is Turn.RUNNING

@@ -145,7 +145,7 @@ def test_a_server_that_went_away_is_one_clear_error(postgres_url: str) -> None:
     pool = Postgres(postgres_url)
     store = PostgresProgress(pool)
     pool.close()  # (as when the server went away: no connection to be had)
-    with pytest.raises(ProgressError, match="^cannot use the progress database postgresql://"):
+    with pytest.raises(ProgressError, match=r"^cannot use the progress database postgresql://"):
         store.record("U1", "one", "run", "passed")
 
 

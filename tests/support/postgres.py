@@ -103,7 +103,14 @@ class PrivateServer:
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         shutil.chown(self.folder, "postgres", "postgres")
         self._as_postgres(
-            str(_bin("initdb")), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+            str(_bin("initdb")),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
         )
 
     @staticmethod
@@ -126,7 +133,9 @@ class PrivateServer:
         assert res.returncode == 0, f"{argv[0]}: {res.stdout}{res.stderr}"
 
     def start(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder}"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder}"
+        )
         self._as_postgres(
             str(_bin("pg_ctl")), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-o", options, "-w", "start",
