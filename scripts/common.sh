@@ -11,6 +11,20 @@ SUDO=()
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# without_open_files COMMAND... : run COMMAND with only stdin, stdout and stderr
+# open. For commands that start a server: whoever runs these scripts may hold a
+# lock through an open file (`flock LOCK bash scripts/test.sh` passes it on), and
+# a server started with that file open would hold the lock for as long as it runs.
+without_open_files() {
+    (
+        for fd in "/proc/$BASHPID/fd"/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+        done
+        exec "$@"
+    )
+}
+
 # apt_install PACKAGE... : install what is missing (one apt-get update at most).
 APT_UPDATED=
 apt_install() {

@@ -3,6 +3,8 @@
 # Idempotent: does nothing if `docker info` already answers.
 # Runs as root, or uses sudo for the privileged steps when not root.
 set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" # without_open_files
 
 LOG=/var/log/dockerd.log
 TIMEOUT=${DOCKER_START_TIMEOUT:-60} # seconds to wait for the daemon to answer
@@ -41,7 +43,8 @@ else
     echo "No systemd: starting dockerd in the background (log: $LOG) ..."
     # setsid + nohup detach it from this shell/terminal; the redirections
     # happen inside the (possibly sudo'ed) root shell so the log is writable.
-    STARTED_PID=$("${SUDO[@]}" sh -c "setsid nohup dockerd >>'$LOG' 2>&1 </dev/null & echo \$!")
+    # No open file but those: not a lock of whoever runs this (common.sh).
+    STARTED_PID=$(without_open_files "${SUDO[@]}" sh -c "setsid nohup dockerd >>'$LOG' 2>&1 </dev/null & echo \$!")
 fi
 
 for _ in $(seq "$TIMEOUT"); do

@@ -35,9 +35,10 @@ if [ "${status%%,*}" != online ]; then
         "${SUDO[@]}" systemctl start "postgresql@$version-$name"
     else
         # No systemd (a container, CI): pg_ctlcluster starts it in the background
-        # as the postgres user; its log is /var/log/postgresql/.
+        # as the postgres user; its log is /var/log/postgresql/. With no open file
+        # but stdin, stdout and stderr: not a lock of whoever runs this (common.sh).
         say "No systemd: starting PostgreSQL $version/$name with pg_ctlcluster"
-        "${SUDO[@]}" pg_ctlcluster "$version" "$name" start ||
+        without_open_files "${SUDO[@]}" pg_ctlcluster "$version" "$name" start ||
             pg_lsclusters --no-header | grep -q "^$version *$name .*online" # started meanwhile
     fi
 fi
