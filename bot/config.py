@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hostnet.engine.errors import ExitCode, HostnetError
 from hostnet.engine.labs.spec import LabSpec
+from hostnet.engine.postgres import is_postgres_url
 
 CONFIG_ENV = "HOSTNET_BOT_CONFIG"
 DEFAULT_CONFIG = "hostnet-bot.yaml"
@@ -40,12 +41,16 @@ class HttpConfig(_Model):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
     path: str = Field(default="/slack/events", pattern=r"^/")
+    threads: int = Field(default=32, ge=1, le=256, description="Requests served at once")
 
 
 class BotConfig(_Model):
     """Everything from the YAML file (paths already made absolute)."""
 
-    database: Path = Field(description="SQLite file: progress, lessons in threads, leases")
+    database: Path | str = Field(
+        description="SQLite file: progress, lessons in threads, leases; or a PostgreSQL URL "
+        "(postgresql://user@host/db) that several bot processes share"
+    )
     labs: list[LabSpec] = Field(min_length=1)
     allowed_users: list[str] = Field(description='Slack user IDs (U…), or ["*"] for everyone')
     allowed_channels: list[str] = Field(description='Channel IDs (C…), or ["*"] for any')
@@ -59,6 +64,16 @@ class BotConfig(_Model):
     workers: int = Field(default=8, ge=1, le=64, description="Threads for work on labs")
     mode: Literal["socket", "http"] = "socket"
     http: HttpConfig = Field(default_factory=HttpConfig)
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: Any) -> Any:
+        if isinstance(value, str) and "://" in value and not is_postgres_url(value):
+            raise ValueError(
+                "a URL must be postgresql://user@host/dbname (PostgreSQL); "
+                "anything else is a SQLite file's path"
+            )
+        return value if is_postgres_url(value) else Path(value) if isinstance(value, str) else value
 
     @field_validator("allowed_users", "instructors")
     @classmethod
@@ -158,8 +173,9 @@ def load_config(path: Path) -> BotConfig:
 
 def _absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     data = dict(data)
-    if isinstance(data.get("database"), str):
-        data["database"] = str(base / Path(data["database"]).expanduser())
+    database = data.get("database")
+    if isinstance(database, str) and "://" not in database:
+        data["database"] = str(base / Path(database).expanduser())
     labs = data.get("labs")
     if isinstance(labs, list):
         fixed = []

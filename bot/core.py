@@ -20,7 +20,7 @@ from hostnet.engine.labs.spec import LabSpec
 from hostnet.engine.loader import find_lesson, load_all
 from hostnet.engine.model import Lesson
 from hostnet.engine.outside import host_address
-from hostnet.engine.progress import ProgressStore
+from hostnet.engine.progress import Progress
 from hostnet.engine.targets import Target
 from hostnet.engine.variables import bind_builtins, uses_builtins
 
@@ -143,7 +143,7 @@ class BotCore:
     config: BotConfig
     slack: Slack
     store: BotStore
-    progress: ProgressStore
+    progress: Progress
     catalog: Catalog
     connections: Connections
 

@@ -1,9 +1,18 @@
-"""HTTP mode: bolt's WSGI adapter on a small threaded stdlib server.
+"""HTTP mode: bolt's WSGI adapter behind the signature check (:func:`signed_app`),
+served by the stdlib's WSGI server with a real listen backlog and a bounded
+pool of threads (:func:`make_http_server`), or by any WSGI server
+(``hostnet.bot.wsgi:app``).
 
 Every request's signature (``X-Slack-Signature``, HMAC of the body with the
 signing secret) and timestamp (at most five minutes old) are checked here,
 before bolt sees the body: bolt parses the body first and would answer a
 malformed one with a 500 and a traceback. Anything unsigned gets 401.
+
+A burst (a workshop clicking at once) is never refused: the server listens with
+a backlog of :data:`BACKLOG` connections (the stdlib's default is 5: Slack then
+sees refused connections and "dispatch_failed"), and when every thread is busy
+it stops accepting for a moment, so the kernel holds the next connections
+instead of the server piling up threads.
 """
 
 from __future__ import annotations
@@ -12,32 +21,78 @@ import hashlib
 import hmac
 import io
 import logging
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20  # Slack's payloads are a few kB; a MiB is plenty
+BACKLOG = 1024  # connections the kernel queues for us (it caps this at net.core.somaxconn)
+THREADS = 32  # requests handled at once (each waits only for its ack)
+IDLE = 10.0  # seconds a connection may stay silent before it is closed
 
 StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+class PooledWSGIServer(WSGIServer):
+    """The stdlib's WSGI server with a real backlog and at most ``threads`` threads."""
+
+    request_queue_size = BACKLOG
+
+    def __init__(self, address: tuple[str, int], threads: int = THREADS) -> None:
+        self._slots = threading.BoundedSemaphore(threads)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="hostnet-http")
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()  # every thread busy: the kernel's backlog holds the next ones
+        try:
+            self._pool.submit(self._handle, request, client_address)
+        except BaseException:
+            self._slots.release()
+            self.shutdown_request(request)
+            raise
+
+    def _handle(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=True)
 
 
 class _Handler(WSGIRequestHandler):
+    timeout = IDLE  # a client that connects and sends nothing does not hold a thread for long
+
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def make_http_server(app: App, host: str, port: int, path: str = "/slack/events") -> WSGIServer:
+def make_http_server(
+    app: App, host: str, port: int, path: str = "/slack/events", *, threads: int = THREADS
+) -> PooledWSGIServer:
     """A server for ``serve_forever()``; port 0 picks a free one (``server.server_port``)."""
+    server = PooledWSGIServer((host, port), threads)
+    server.set_app(signed_app(app, path))
+    return server
+
+
+def signed_app(app: App, path: str = "/slack/events") -> WsgiApp:
+    """The bot as a WSGI application: Slack's signature checked before anything else."""
     bolt = SlackRequestHandler(app, path=path)
     secret = app._signing_secret.encode()  # the App's own secret
 
@@ -67,7 +122,7 @@ def make_http_server(app: App, host: str, port: int, path: str = "/slack/events"
             log.exception("malformed request refused")
             return _answer(start_response, "400 Bad Request", "malformed request")
 
-    return make_server(host, port, guarded, _ThreadingServer, _Handler)
+    return guarded
 
 
 def _drain(stream: Any, length: int, limit: int = 64 * MAX_BODY) -> None:

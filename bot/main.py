@@ -91,7 +91,11 @@ def run(bot: Bot, config: BotConfig, secrets: Secrets, *, port: int | None = Non
 
         try:
             server = make_http_server(
-                bot.app, config.http.host, port or config.http.port, config.http.path
+                bot.app,
+                config.http.host,
+                port or config.http.port,
+                config.http.path,
+                threads=config.http.threads,
             )
         except OSError as exc:
             raise EnvironmentProblem(

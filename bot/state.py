@@ -107,6 +107,8 @@ class Session:
     last_active: float
     finished_at: float | None
     prediction: int | None = None  # the learner's prediction for the live step (1-based)
+    owner: str | None = None  # the bot process answering for its work in flight (replicas.py)
+    claimed_at: float | None = None  # since when
 
     def __post_init__(self) -> None:
         # Rows come from the database as plain strings.

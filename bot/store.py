@@ -1,34 +1,34 @@
-"""The bot's own state in SQLite, next to the engine's progress tables (same file).
+"""The bot's own state, next to the engine's progress tables (same database):
+a SQLite file, or PostgreSQL for several bot processes (``db.py``).
 
-All of the bot's SQL is here, behind named methods, each one move of the state
-machine in ``state.py`` (an illegal move raises
-:class:`~hostnet.bot.state.IllegalTransition`):
+All of the bot's SQL is here and in ``store_pool.py`` and ``store_replicas.py``,
+behind named methods, each one move of the state machine in ``state.py`` (an
+illegal move raises :class:`~hostnet.bot.state.IllegalTransition`). The SQL is
+written once, for both databases:
 
 * ``bot_sessions``: one lesson in one Slack thread. :meth:`BotStore.claim` moves
   the row from ``ready`` to ``running`` only for the live turn, in one UPDATE,
   so a double click, a retried request or a click on an old message runs
-  nothing. Queued learners are sessions with status ``queued`` (first come,
-  first served).
+  nothing, whichever bot process each click reaches. Queued learners are
+  sessions with status ``queued`` (first come, first served).
 * ``bot_leases``: which lab belongs to which session (a lab has at most one).
 * ``bot_labs_down``: labs that failed, kept out of the pool for a while.
 * ``bot_events``: Events API ids already handled (Slack retries; bolt does not dedupe).
+* ``bot_replicas``, ``bot_jobs``: the bot processes, and who does the periodic jobs.
 
-Every move is one short transaction (see ``db.py``).
+Every move is one short transaction; a move that reads a row before it changes
+it locks the row first (``FOR UPDATE``, PostgreSQL's; SQLite has one writer).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Sequence
-from dataclasses import fields
 from typing import Any
 
-from .db import Database, StoreProblem
+from .db import StoreProblem
 from .state import (
     STATUS_MOVES,
     IllegalTransition,
-    Lease,
     Phase,
     Session,
     Status,
@@ -36,12 +36,12 @@ from .state import (
     check_phase,
     check_status,
 )
+from .store_base import COLUMNS, OPEN_SQL
+from .store_pool import PoolMoves
+from .store_replicas import ReplicaMoves
 
-_COLUMNS = ", ".join(f.name for f in fields(Session))
-_OPEN_SQL = "status IN ('queued', 'active')"
 
-
-class BotStore(Database):
+class BotStore(PoolMoves, ReplicaMoves):
     # == sessions: reads ================================================================
 
     def get(self, session_id: int) -> Session | None:
@@ -49,11 +49,11 @@ class BotStore(Database):
         return rows[0] if rows else None
 
     def open_session(self, learner: str) -> Session | None:
-        rows = self._sessions(f"learner = ? AND {_OPEN_SQL}", (learner,))
+        rows = self._sessions(f"learner = ? AND {OPEN_SQL}", (learner,))
         return rows[0] if rows else None
 
     def sessions(self) -> list[Session]:
-        return self._sessions("1")
+        return self._sessions("TRUE")
 
     def queue(self) -> list[Session]:
         """Learners waiting for a lab, longest first."""
@@ -64,7 +64,7 @@ class BotStore(Database):
 
     def unposted(self) -> list[Session]:
         """Open sessions whose lesson message never reached Slack."""
-        return self._sessions(f"{_OPEN_SQL} AND thread_ts IS NULL")
+        return self._sessions(f"{OPEN_SQL} AND thread_ts IS NULL")
 
     def busy(self) -> list[Session]:
         """Sessions with a click or a job under way (after a crash: cut short)."""
@@ -80,14 +80,7 @@ class BotStore(Database):
 
     def recent(self, since: float) -> list[Session]:
         """Open sessions, and those created since ``since`` (the instructors' table)."""
-        return self._sessions(f"{_OPEN_SQL} OR created_at > ?", (since,))
-
-    def _sessions(self, where: str, params: Sequence[Any] = ()) -> list[Session]:
-        with self._read() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM bot_sessions WHERE {where} ORDER BY id", params
-            ).fetchall()
-        return [Session(**dict(row)) for row in rows]
+        return self._sessions(f"{OPEN_SQL} OR created_at > ?", (since,))
 
     # == sessions: moves ================================================================
 
@@ -95,17 +88,13 @@ class BotStore(Database):
         """A new queued session; None when ``learner`` already has an open one."""
         now = time.time()
         with self._write() as db:
-            try:
-                cur = db.execute(
-                    "INSERT INTO bot_sessions (learner, channel, lesson, status, created_at,"
-                    " last_active) VALUES (?, ?, ?, 'queued', ?, ?)",
-                    (learner, channel, lesson, now, now),
-                )
-            except sqlite3.IntegrityError:  # bot_one_open_session
-                return None
-            assert cur.lastrowid is not None
-            session_id = cur.lastrowid
-        return self._get(session_id)
+            row = db.execute(
+                "INSERT INTO bot_sessions (learner, channel, lesson, status, owner, claimed_at,"
+                " created_at, last_active) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",  # bot_one_open_session
+                (learner, channel, lesson, self.replica.id, now, now, now),
+            ).fetchone()
+        return None if row is None else self._get(int(row[0]))
 
     def set_thread(self, session_id: int, thread_ts: str) -> Session:
         """The lesson message was posted: its thread is the lesson's."""
@@ -116,13 +105,14 @@ class BotStore(Database):
 
         One UPDATE decides: of two clicks on the same button, one wins.
         """
+        now = time.time()
         with self._write() as db:
             won = (
                 db.execute(
-                    "UPDATE bot_sessions SET state = 'running', last_active = ?"
-                    " WHERE id = ? AND turn = ? AND phase = ? AND state = 'ready'"
+                    "UPDATE bot_sessions SET state = 'running', owner = ?, claimed_at = ?,"
+                    " last_active = ? WHERE id = ? AND turn = ? AND phase = ? AND state = 'ready'"
                     " AND status = 'active'",
-                    (time.time(), session_id, turn, phase),
+                    (self.replica.id, now, now, session_id, turn, phase),
                 ).rowcount
                 == 1
             )
@@ -198,15 +188,32 @@ class BotStore(Database):
             raise IllegalTransition(f"session {session_id}: {status} does not end a lesson")
         froms = [now for now in (Status.QUEUED, Status.ACTIVE) if status in STATUS_MOVES[now]]
         sql = (
-            "UPDATE bot_sessions SET status = ?, state = 'running', finished_at = ?"
+            "UPDATE bot_sessions SET status = ?, state = 'running', owner = ?, claimed_at = ?,"
+            " finished_at = ?"
             f" WHERE id = ? AND status IN ({', '.join('?' * len(froms))}) AND state = 'ready'"
         )
-        params: list[Any] = [status, time.time(), session_id, *froms]
+        now = time.time()
+        params: list[Any] = [status, self.replica.id, now, now, session_id, *froms]
         if idle_since is not None:
             sql += " AND last_active < ?"
             params.append(idle_since)
         with self._write() as db:
             won = db.execute(sql, params).rowcount == 1
+        return self.get(session_id) if won else None
+
+    def claim_cleanup(self, session_id: int) -> Session | None:
+        """A lesson that is over but still holds its lab: take it (ready → running) to
+        clean the lab; None if it is busy or another process took it."""
+        now = time.time()
+        with self._write() as db:
+            won = (
+                db.execute(
+                    "UPDATE bot_sessions SET state = 'running', owner = ?, claimed_at = ?"
+                    f" WHERE id = ? AND NOT ({OPEN_SQL}) AND state = 'ready'",
+                    (self.replica.id, now, session_id),
+                ).rowcount
+                == 1
+            )
         return self.get(session_id) if won else None
 
     def finish(self, session_id: int) -> Session:
@@ -258,102 +265,23 @@ class BotStore(Database):
         return self._get(session_id)
 
     @staticmethod
-    def _update(db: sqlite3.Connection, session_id: int, values: dict[str, Any]) -> None:
+    def _update(db: Any, session_id: int, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"{name} = ?" for name in values)
         db.execute(
             f"UPDATE bot_sessions SET {assignments} WHERE id = ?", (*values.values(), session_id)
         )
 
-    @staticmethod
-    def _row(db: sqlite3.Connection, session_id: int) -> Session:
+    def _row(self, db: Any, session_id: int) -> Session:
+        """The session's row, locked until the transaction ends."""
         row = db.execute(
-            f"SELECT {_COLUMNS} FROM bot_sessions WHERE id = ?", (session_id,)
+            f"SELECT {COLUMNS} FROM bot_sessions WHERE id = ?{self.for_update}", (session_id,)
         ).fetchone()
         if row is None:
             raise StoreProblem(f"session {session_id} is not in the bot's database")
-        return Session(**dict(row))
+        return Session(*row)
 
     def _get(self, session_id: int) -> Session:
         session = self.get(session_id)
         if session is None:
             raise StoreProblem(f"session {session_id} is not in the bot's database")
         return session
-
-    # == leases =========================================================================
-
-    def acquire(self, session_id: int, learner: str, labs: Sequence[str]) -> str | None:
-        """Give the first free, working lab of ``labs`` to a queued session
-        (→ active, beginning); None if none is free or it left the queue."""
-        now = time.time()
-        with self._write() as db:
-            row = db.execute(
-                "SELECT status FROM bot_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if row is None or row[0] != Status.QUEUED:
-                return None  # left the queue meanwhile
-            held = {r[0] for r in db.execute("SELECT lab FROM bot_leases")}
-            down = {
-                r[0] for r in db.execute("SELECT lab FROM bot_labs_down WHERE until > ?", (now,))
-            }
-            free = [lab for lab in labs if lab not in held and lab not in down]
-            if not free:
-                return None
-            lab = free[0]
-            db.execute(
-                "INSERT INTO bot_leases (lab, session_id, learner, leased_at) VALUES (?, ?, ?, ?)",
-                (lab, session_id, learner, now),
-            )
-            db.execute(
-                "UPDATE bot_sessions SET lab = ?, status = 'active', phase = 'begin',"
-                " state = 'running', started_at = ?, last_active = ? WHERE id = ?",
-                (lab, now, now, session_id),
-            )
-        return lab
-
-    def release(self, session_id: int) -> str | None:
-        """Give back the session's lab; the lab's name, or None if it held none."""
-        with self._write() as db:
-            row = db.execute(
-                "DELETE FROM bot_leases WHERE session_id = ? RETURNING lab", (session_id,)
-            ).fetchone()
-        return str(row[0]) if row else None
-
-    def leases(self) -> list[Lease]:
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT lab, session_id, learner, leased_at FROM bot_leases ORDER BY lab"
-            ).fetchall()
-        return [Lease(*row) for row in rows]
-
-    def lease_of(self, session_id: int) -> Lease | None:
-        return next((lease for lease in self.leases() if lease.session_id == session_id), None)
-
-    def mark_down(self, lab: str, seconds: float, reason: str) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO bot_labs_down (lab, until, reason) VALUES (?, ?, ?)"
-                " ON CONFLICT (lab) DO UPDATE SET until = excluded.until, reason = excluded.reason",
-                (lab, time.time() + seconds, reason),
-            )
-
-    def labs_down(self) -> dict[str, tuple[float, str]]:
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT lab, until, reason FROM bot_labs_down WHERE until > ?", (time.time(),)
-            ).fetchall()
-        return {row[0]: (row[1], row[2]) for row in rows}
-
-    # == events =========================================================================
-
-    def first_time(self, event_id: str) -> bool:
-        """Record an Events API id; False when it was handled before (a retry)."""
-        with self._write() as db:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO bot_events (event_id, seen_at) VALUES (?, ?)",
-                (event_id, time.time()),
-            )
-            return cur.rowcount == 1
-
-    def forget_events(self, before: float) -> None:
-        with self._write() as db:
-            db.execute("DELETE FROM bot_events WHERE seen_at < ?", (before,))

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from hostnet.engine.labs.spec import LabSpec
-from hostnet.engine.progress import ProgressStore
+from hostnet.engine.postgres import Postgres, is_postgres_url
+from hostnet.engine.progress import Progress, ProgressStore
+from hostnet.engine.progress_pg import PostgresProgress
 
 from .access import Access
 from .clicks import Clicks
 from .config import BotConfig, Secrets
 from .core import BotCore, Catalog, Connections, OpenTarget
+from .db import StoreProblem
+from .db_pg import PostgresBackend
 from .failures import SessionFailures
 from .flow import LessonFlow
 from .invariants import Buttons, violations
@@ -61,6 +66,25 @@ class Bot:
         self.parts.core.connections.close()
         self.listeners.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        try:
+            self.store.retire()  # the other replicas need not wait for this one
+        except StoreProblem as exc:
+            logging.getLogger(__name__).warning("%s", exc.message)
+        self.parts.core.progress.close()
+        self.store.close()
+
+
+def open_stores(database: Path | str) -> tuple[BotStore, Progress]:
+    """The bot's store and the progress store, in one database: a SQLite file, or
+    PostgreSQL (one pool for both)."""
+    if not is_postgres_url(database):
+        return BotStore(Path(database)), ProgressStore(Path(database))
+    pool = Postgres(str(database))
+    try:
+        return BotStore(PostgresBackend(pool, owned=True)), PostgresProgress(pool)
+    except BaseException:
+        pool.close()
+        raise
 
 
 def build(
@@ -72,11 +96,27 @@ def build(
 ) -> Bot:
     """The App with its listeners and the parts behind them (nothing started yet)."""
     client = client or web_client(secrets.bot_token)
+    store, progress = open_stores(config.database)
+    try:
+        return _assemble(config, secrets, client, open_target, store, progress)
+    except BaseException:
+        store.close()  # (a PostgreSQL pool: its threads)
+        raise
+
+
+def _assemble(
+    config: BotConfig,
+    secrets: Secrets,
+    client: WebClient,
+    open_target: OpenTarget,
+    store: BotStore,
+    progress: Progress,
+) -> Bot:
     core = BotCore(
         config=config,
         slack=Slack(client, min_interval=config.message_interval_seconds),
-        store=BotStore(config.database),
-        progress=ProgressStore(config.database),
+        store=store,
+        progress=progress,
         catalog=Catalog(config),
         connections=Connections(config, open_target),
     )

@@ -1,4 +1,9 @@
-"""Progress that survives restarts: one SQLite file (per user for the CLI, one for the bot)."""
+"""Progress that survives restarts: one SQLite file per user for the CLI; for the bot,
+its database (the same SQLite file, or PostgreSQL: ``progress_pg.py``).
+
+:class:`Progress` holds every query, written once for both databases;
+:class:`ProgressStore` is the SQLite file.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ import json
 import os
 import sqlite3
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,8 +22,9 @@ from .errors import ProgressError
 
 Status = Literal["passed", "failed", "skipped"]
 
-# The schema's version is SQLite's user_version; each migration brings a file
-# from the version before it to its own (a file of the first round is 0).
+# Each migration brings a database from the version before it to its own (a file
+# of the first round is 0); SQLite keeps the version as its user_version.
+# (DOUBLE PRECISION: SQLite's REAL; PostgreSQL's REAL would keep 6 digits of a time.)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS step_progress (
     learner    TEXT NOT NULL,
@@ -25,7 +32,7 @@ CREATE TABLE IF NOT EXISTS step_progress (
     step       TEXT NOT NULL,
     status     TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'skipped')),
     attempts   INTEGER NOT NULL DEFAULT 1,
-    updated_at REAL NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (learner, lesson, step)
 );
 CREATE TABLE IF NOT EXISTS lesson_state (
@@ -41,7 +48,7 @@ CREATE TABLE IF NOT EXISTS quiz_answers (
     question   INTEGER NOT NULL,
     choice     INTEGER NOT NULL,
     correct    INTEGER NOT NULL,
-    answered_at REAL NOT NULL
+    answered_at DOUBLE PRECISION NOT NULL
 );
 """
 _MIGRATIONS = [
@@ -55,7 +62,7 @@ _MIGRATIONS = [
         step       TEXT NOT NULL,
         choice     INTEGER NOT NULL,
         correct    INTEGER NOT NULL,
-        predicted_at REAL NOT NULL
+        predicted_at DOUBLE PRECISION NOT NULL
     );
     """,
 ]
@@ -85,53 +92,56 @@ class Prediction:
     correct: bool
 
 
-class ProgressStore:
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_path()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-        self._migrate()
+class Progress(ABC):
+    """What is kept of learners' lessons; every query is here, once for both databases.
 
-    def _migrate(self) -> None:
+    A subclass provides :meth:`_connect` (one transaction: committed when the
+    block ends, rolled back if it raises) and where the schema's version lives.
+    """
+
+    name: str  # the database, as messages name it
+
+    def _prepare(self) -> None:
+        """Create the tables, then migrate them forward (one process at a time)."""
         with self._connect() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            self._create(db)
+            version = self._version(db)
         if version > SCHEMA_VERSION:
             raise ProgressError(
-                f"the progress database {self.path} was written by a newer docker-hostnet "
+                f"the progress database {self.name} was written by a newer docker-hostnet "
                 f"(schema {version}; this one knows {SCHEMA_VERSION})",
                 hint="please upgrade: pip install --upgrade docker-hostnet",
             )
-        for number in range(version, SCHEMA_VERSION):
-            with self._connect() as db:  # one transaction per migration
-                db.execute("BEGIN IMMEDIATE")
-                if int(db.execute("PRAGMA user_version").fetchone()[0]) != number:
-                    continue  # another process migrated it meanwhile
+        if version == SCHEMA_VERSION:
+            return
+        with self._migrating() as db:
+            for number in range(self._version(db), SCHEMA_VERSION):  # (again: under the lock)
                 for statement in _MIGRATIONS[number].split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+                self._set_version(db, number + 1)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=5)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._problem(exc) from exc
-        try:
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
-        except sqlite3.Error as exc:
-            raise self._problem(exc) from exc
-        finally:
-            db.close()
+    def _create(self, db: Any) -> None:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
 
-    def _problem(self, exc: Exception) -> ProgressError:
-        return ProgressError(
-            f"cannot use the progress database {self.path}: {exc}",
-            hint="check that the file is writable and no other program holds it; "
-            "HOSTNET_PROGRESS_DB selects another file",
-        )
+    @abstractmethod
+    def _connect(self) -> AbstractContextManager[Any]:
+        """A connection inside one transaction (``execute``, ``executemany``)."""
+
+    @abstractmethod
+    def _migrating(self) -> AbstractContextManager[Any]:
+        """:meth:`_connect`, held by one process at a time."""
+
+    @abstractmethod
+    def _version(self, db: Any) -> int: ...
+
+    @abstractmethod
+    def _set_version(self, db: Any, version: int) -> None: ...
+
+    def close(self) -> None:  # noqa: B027  (a hook: only PostgreSQL's pool needs it)
+        """Give back what the store holds open (nothing, for a SQLite file)."""
 
     def record(
         self, learner: str, lesson: str, step: str, status: Status, *, helped: bool = False
@@ -233,9 +243,10 @@ class ProgressStore:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT step, SUM(correct), COUNT(*) FROM ("
-                "  SELECT step, learner, correct, MIN(predicted_at) FROM predictions"
-                "  WHERE lesson = ? AND predicted_at >= ? GROUP BY step, learner"
-                ") GROUP BY step",
+                "  SELECT step, correct, ROW_NUMBER() OVER"
+                "    (PARTITION BY step, learner ORDER BY predicted_at) AS nth"
+                "  FROM predictions WHERE lesson = ? AND predicted_at >= ?"
+                ") AS firsts WHERE nth = 1 GROUP BY step",
                 (lesson, since),
             ).fetchall()
         return {str(step): (int(right), int(total)) for step, right, total in rows}
@@ -252,3 +263,46 @@ class ProgressStore:
                     )
                 removed += cur.rowcount
             return removed
+
+
+class ProgressStore(Progress):
+    """The SQLite file: a connection per call, SQLite's own locking between processes."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self.name = str(self.path)
+        self._prepare()
+
+    @contextmanager
+    def _migrating(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # one writer: two processes starting at once migrate once
+            yield db
+
+    def _version(self, db: sqlite3.Connection) -> int:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _set_version(self, db: sqlite3.Connection, version: int) -> None:
+        db.execute(f"PRAGMA user_version = {int(version)}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=5)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._problem(exc) from exc
+        try:
+            with db:  # one transaction: committed on success, rolled back on error
+                yield db
+        except sqlite3.Error as exc:
+            raise self._problem(exc) from exc
+        finally:
+            db.close()
+
+    def _problem(self, exc: Exception) -> ProgressError:
+        return ProgressError(
+            f"cannot use the progress database {self.path}: {exc}",
+            hint="check that the file is writable and no other program holds it; "
+            "HOSTNET_PROGRESS_DB selects another file",
+        )

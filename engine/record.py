@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .model import Lesson
-from .progress import Prediction, ProgressStore, Status
+from .progress import Prediction, Progress, Status
 from .snapshots import Snapshots
 
 _TRIES = "tries:"
@@ -20,7 +20,7 @@ _HELPED = "helped:"
 
 
 class LessonRecord:
-    def __init__(self, progress: ProgressStore | None, learner: str, lesson: Lesson) -> None:
+    def __init__(self, progress: Progress | None, learner: str, lesson: Lesson) -> None:
         self._progress = progress
         self._learner = learner
         self._lesson = lesson

@@ -37,7 +37,7 @@ from .outcomes import (
     StepOutcome,
 )
 from .outside import host_address
-from .progress import ProgressStore
+from .progress import Progress
 from .record import LessonRecord
 from .reveal import answers_revealed, prediction_revealed
 from .snapshots import Snapshots
@@ -55,7 +55,7 @@ class LessonSession:
         lesson: Lesson,
         target: Target | None = None,
         *,
-        progress: ProgressStore | None = None,
+        progress: Progress | None = None,
         learner: str = "local",
         emit: Emit | None = None,
         settle_timeout: float = 10.0,

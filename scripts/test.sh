@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine, then
 # run it: Docker (installed and started), the lesson's tools, docker-hostnet
-# with its test extras in .venv, the local nginx stand-in image (no registry
+# with its test extras in .venv, a local PostgreSQL server (the bot's store runs
+# its tests on SQLite and on PostgreSQL), the local nginx stand-in image (no registry
 # is needed) and the lab VM image (cached). The style checks (ruff, mypy
 # --strict) run first and fail the run on any finding. Extra arguments go to
 # pytest, e.g. `scripts/test.sh -k loader`.
@@ -19,7 +20,11 @@ apt_install qemu-system-x86 qemu-utils debootstrap # lab VMs: scripts/vm-lab.sh
 apt_install vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients dnsmasq-base
 apt_install graphviz # the bot draws the network map with Graphviz's dot
 install_mermaid_parser # the Markdown's Mermaid diagrams are parsed by Mermaid itself
-install_project test,bot,lint
+# PostgreSQL (Debian's `postgresql`), installed and started as dockerd is: the
+# bot's store and its replicas are tested on it too (tests/support/postgres.py).
+HOSTNET_TEST_POSTGRES=$("$REPO/scripts/ensure-postgres.sh")
+export HOSTNET_TEST_POSTGRES
+install_project test,bot,postgres,lint
 "$REPO/scripts/build-standin-image.sh" "$STANDIN_IMAGE"
 # The lab VM image (Debian 12, provisioned by scripts/provision-lab.sh, the
 # stand-in loaded): built once, minutes; then taken from /var/cache/docker-hostnet.

@@ -209,7 +209,22 @@ def echo_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[s
 
 
 @pytest.fixture
-def make_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., BotHarness]]:
+def bot_database() -> str:
+    """The bot's ``database:`` in make_bot (a module may run its tests on both backends
+    with ``bot_database = on_both_backends``)."""
+    return "bot.sqlite"
+
+
+@pytest.fixture
+def on_both_backends(database: Path | str) -> str:
+    """``database:`` once as a SQLite file, once as a PostgreSQL database (a real server)."""
+    return str(database)
+
+
+@pytest.fixture
+def make_bot(
+    fake_slack: FakeSlack, tmp_path: Path, bot_database: str
+) -> Iterator[Callable[..., BotHarness]]:
     made: list[BotHarness] = []
 
     def make(
@@ -218,6 +233,7 @@ def make_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Callable[..., Bo
         target_factory: Labs | None = None,
         **settings: Any,
     ) -> BotHarness:
+        settings.setdefault("database", bot_database)
         config = write_config(tmp_path, labs or [{"name": "lab-01", "local": True}], **settings)
         harness = BotHarness(fake_slack, config, target_factory or Labs())
         made.append(harness)
@@ -245,3 +261,37 @@ def http_bot(make_bot, echo_lessons) -> Iterator[tuple[BotHarness, str]]:
     yield bot, f"http://127.0.0.1:{server.server_port}/slack/events"
     server.shutdown()
     server.server_close()
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """The local PostgreSQL server's URL (scripts/ensure-postgres.sh starts it)."""
+    from tests.support import postgres
+
+    url = postgres.admin_url()
+    if reason := postgres.unavailable_reason(url):
+        unavailable(reason)
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+    from tests.support import postgres
+
+    url = postgres.create_database(postgres_admin)
+    yield url
+    postgres.drop_database(postgres_admin, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store keeps its state, once per backend: a SQLite file, then a
+    PostgreSQL database of this test's own (a real server)."""
+    if request.param == "sqlite":
+        return tmp_path / "state.sqlite"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

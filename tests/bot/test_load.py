@@ -1,4 +1,5 @@
-"""Acks are never starved: 100 clicks at once while 5 lessons run steps on their labs."""
+"""Acks are never starved: 100 clicks at once while 5 lessons run steps on their labs,
+with the bot's state in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from hostnet.bot.testing.requests import ALICE, BOB, CAROL, TEACHER
 LEARNERS = [ALICE, BOB, CAROL, TEACHER, "U0DAVE"]
 
 
-def test_100_clicks_while_5_steps_run(make_bot, echo_lessons, fake_slack) -> None:
+def test_100_clicks_while_5_steps_run(on_both_backends, make_bot, echo_lessons, fake_slack) -> None:
     echo_lessons(first="sleep 2; echo first")
     bot = make_bot(
         labs=[{"name": f"lab-{n:02}", "local": True} for n in range(1, 6)],
         allowed_users=["*"],
         message_interval_seconds=0.01,
+        database=on_both_backends,
     )
+    backend = "PostgreSQL" if "://" in on_both_backends else "SQLite"
     for user in LEARNERS:
         bot.slash(user, "start 1")
     steps = {user: bot.step_message(user) for user in LEARNERS}
@@ -51,7 +54,10 @@ def test_100_clicks_while_5_steps_run(make_bot, echo_lessons, fake_slack) -> Non
     assert statuses == [200] * 100
     latencies.sort()
     p50, p99 = statistics.median(latencies), latencies[98]
-    print(f"ack latency of 100 concurrent clicks: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    print(
+        f"ack latency of 100 concurrent clicks ({backend}): "
+        f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
     assert p99 < 1.0  # Slack's limit is 3 s; the goal (and what it does here) is < 100 ms
     # Each step ran once, whatever the clicks.
     assert sorted(bot.labs.commands()).count("sleep 2; echo first") == 5

@@ -1,13 +1,21 @@
 """The lab pool: one lab per learner, a queue, leases that expire, labs that are down,
-and a restart that loses nothing."""
+and a restart that loses nothing; with SQLite and with PostgreSQL."""
 
 from __future__ import annotations
 
 import time
 
+import pytest
+
 from hostnet.bot.state import Phase
 from hostnet.bot.testing.harness import Labs
 from hostnet.bot.testing.requests import ALICE, BOB, CAROL, TEACHER
+
+
+@pytest.fixture
+def bot_database(on_both_backends: str) -> str:
+    return on_both_backends
+
 
 TWO_LABS = [{"name": "lab-01", "local": True}, {"name": "lab-02", "local": True}]
 

@@ -1,7 +1,9 @@
-"""The bot's state machine: the moves the store allows, and the ones it refuses."""
+"""The bot's state machine: the moves the store allows, and the ones it refuses,
+in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,10 @@ from hostnet.bot.store import BotStore
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BotStore:
-    return BotStore(tmp_path / "bot.sqlite")
+def store(database: Path | str) -> Iterator[BotStore]:
+    store = BotStore(database)
+    yield store
+    store.close()
 
 
 @pytest.mark.parametrize("now", list(Status))

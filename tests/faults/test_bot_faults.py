@@ -2,24 +2,16 @@
 again: the lesson continues in its thread on the same lab, the step is reported
 as interrupted (not silently lost, not run again by itself), the lease holds.
 
-The bot is a real process (``python -m hostnet.bot``'s ``main`` in HTTP mode),
+The bot is a real process (``hostnet-bot --http``, hostnet.bot.testing.process),
 its lab a netns lab over SSH, Slack the local stand-in of hostnet.bot.testing.
-The bot has no setting for the Web API's address, so a three-line launcher
-points its WebClient at the stand-in; everything else is the shipped code.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,100 +19,16 @@ import pytest
 
 from hostnet.bot.store import BotStore
 from hostnet.bot.testing import evidence
-from hostnet.bot.testing.fakeslack import Call, FakeSlack, Inbound
+from hostnet.bot.testing.fakeslack import Call, FakeSlack
 from hostnet.bot.testing.harness import write_config
-from hostnet.bot.testing.requests import (
-    ALICE,
-    BOT_TOKEN,
-    CHANNEL,
-    FORM,
-    SECRET,
-    click_body,
-    describe_request,
-    signed_headers,
-    slash_body,
-)
+from hostnet.bot.testing.process import BotProcess, bot_env, until
+from hostnet.bot.testing.requests import ALICE
 from tests.support.faults import processes_mentioning
 from tests.support.lessons import ECHO_LESSON
 
 pytestmark = pytest.mark.docker
 
-LAUNCHER = """\
-import sys
-from hostnet.bot import main, slack, wiring
-api = sys.argv.pop(1)
-make = slack.web_client
-wiring.web_client = lambda token, base_url=None: make(token, base_url=api)
-sys.exit(main.main())
-"""
 STEP_SECONDS = 6
-
-
-def until(
-    what: str, check: Callable[[], Any], timeout: float = 60, why: Callable[[], str] = str
-) -> Any:
-    """``check()`` once it is true; after ``timeout`` s, fail with ``why()``: the evidence."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{why()}"
-        time.sleep(0.05)
-    return value
-
-
-class BotProcess:
-    """``hostnet-bot --http`` as a process of its own, on a port it picks."""
-
-    def __init__(self, config: Path, fake: FakeSlack, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, fake.api_url, "--config", str(config), "--http"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.log: list[str] = []
-        self.fake = fake
-        self._port: int | None = None
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.url = f"http://127.0.0.1:{until('the bot to listen', lambda: self._port)}/slack/events"
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.log.append(line)
-            if match := re.search(r"HTTP mode: Slack's requests on http://[^:]+:(\d+)/", line):
-                self._port = int(match[1])
-        if self._port is None:
-            self._port = -1  # exited without listening (the log says why)
-
-    def post(self, body: str) -> int:
-        assert self._port and self._port > 0, "".join(self.log)
-        request = urllib.request.Request(
-            self.url, data=body.encode(), headers=signed_headers(body, FORM), method="POST"
-        )
-        inbound = Inbound(*describe_request(body))
-        self.fake.inbound.append(inbound)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            inbound.status = int(response.status)
-            return inbound.status
-
-    def slash(self, user: str, text: str) -> int:
-        return self.post(slash_body(user, text, CHANNEL, f"{self.fake.base}/response/{user}"))
-
-    def click(self, user: str, call: Call, action_id: str) -> int:
-        assert call.ts is not None
-        value = call.buttons()[action_id]
-        response_url = f"{self.fake.base}/response/{user}"
-        return self.post(click_body(user, action_id, value, call.ts, CHANNEL, response_url))
-
-    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=60)
-        self._reader.join(timeout=10)
-        return code
 
 
 @pytest.fixture
@@ -176,10 +84,7 @@ def test_bot_killed_mid_step_continues_in_its_thread_after_a_restart(
         http={"host": "127.0.0.1", "port": 0},
     )
     database = tmp_path / "bot.sqlite"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, HOSTNET_LESSONS_DIR=str(lessons)
-    )
+    env = bot_env(lessons)
 
     def why() -> str:  # when a wait below fails: what Alice saw, the bot's row, its log
         store = BotStore(database)
