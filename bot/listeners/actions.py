@@ -9,11 +9,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from hostnet.engine.errors import first_line
-
 from ..blocks import HINT, PREDICT, QUIZ, RUN, SKIP
 from ..clicks import Click, Clicks
 from ..parts import Parts
+from .sorry import sorry
 
 Handler = Callable[[Clicks, Click], None]
 
@@ -44,10 +43,8 @@ def _listener(handle: Handler) -> Callable[..., None]:
         try:
             handle(parts.clicks, Click(user, channel, str(action.get("value", "")), message_ts))
         except Exception as exc:
-            logger.exception("button %s", action.get("action_id"))
-            parts.core.slack.ephemeral(
-                channel, user, f"Sorry, that did not work: {first_line(exc)}"
-            )
+            text = sorry(logger, f"button {action.get('action_id')}", exc)
+            parts.core.slack.ephemeral(channel, user, text)
 
     listener.__name__ = f"hostnet_{handle.__name__}_clicked"
     return listener

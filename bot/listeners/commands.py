@@ -6,10 +6,9 @@ from logging import Logger
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from hostnet.engine.errors import first_line
-
 from ..blocks import Message
 from ..parts import Parts
+from .sorry import sorry
 
 
 def register(app: App) -> None:
@@ -31,7 +30,6 @@ def hostnet_command(
             command["user_id"], command["channel_id"], command.get("text", ""), reply
         )
     except Exception as exc:
-        logger.exception("/hostnet %s", command.get("text", ""))
-        answer = (f"Sorry, that did not work: {first_line(exc)}", [])
+        answer = (sorry(logger, f"/hostnet {command.get('text', '')}", exc), [])
     if answer is not None:
         reply(answer)

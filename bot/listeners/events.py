@@ -8,10 +8,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from hostnet.engine.errors import first_line
-
 from ..blocks import Message
 from ..parts import Parts
+from .sorry import sorry
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,6 @@ def hostnet_mention(
             return
         answer = parts.verbs.dispatch(user, channel, " ".join(words), reply)
     except Exception as exc:
-        logger.exception("mention %s", event_id)
-        answer = (f"Sorry, that did not work: {first_line(exc)}", [])
+        answer = (sorry(logger, f"mention {event_id}", exc), [])
     if answer is not None:
         reply(answer)
