@@ -66,6 +66,8 @@ steps:
     checks:
       - kind: output
         contains: first
+      - kind: command
+        run: "true"
 """
 
 

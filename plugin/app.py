@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
 
@@ -53,11 +54,22 @@ def _main(
 register_all(app)
 
 
+def _quiet_libraries(debug: bool) -> None:
+    """Libraries' log records stay out of the learner's terminal: paramiko logs an
+    unreachable lab with a traceback (Python's last-resort handler would print it)
+    while the engine already reports it as one error line. --debug shows them."""
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
 def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> int:
     """Run the app; the one place errors become messages and exit codes."""
     state.docker_flags = docker_flags
     state.as_plugin = as_plugin
     state.debug = "--debug" in args or os.environ.get("HOSTNET_DEBUG") == "1"
+    _quiet_libraries(state.debug)
     prog = state.prog
     try:
         with _interrupt_on_plugin_socket_eof():
