@@ -52,13 +52,29 @@ from workshop_labs import (
 from workshop_report import Outcome, report
 from workshop_round import Round, bot_for, quiz_answers, run_round
 
-from hostnet.bot.testing.workshop import learners, play_round, stuck
+from hostnet.bot.testing.fakeslack import FakeSlack
+from hostnet.bot.testing.workshop import Learner, learners, play_round, stuck
 
 IMAGE = os.environ.get("HOSTNET_BENCH_IMAGE", "hostnet/nginx-standin:latest")
 SIZES = (1, 2, 4, 8)
 PACED = (1, 4)  # run again with the shipped pacing of one message per second per channel
 
-__all__ = ["LabProcs", "Outcome", "Round", "main", "measure", "report", "run_round", "section"]
+__all__ = [
+    "LabProcs",
+    "Learner",
+    "Outcome",
+    "Round",
+    "main",
+    "measure",
+    "report",
+    "run_round",
+    "section",
+]
+
+
+def _slack_stand_in() -> FakeSlack:
+    """The stand-in for Slack that learners wait on (bench/replicas.py uses it too)."""
+    return FakeSlack()
 
 
 # ------------------------------------------------------------------ labs

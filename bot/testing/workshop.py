@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from .fakeslack import Call, FakeSlack
 from .harness import BotHarness
@@ -23,11 +23,22 @@ WAIT = 120.0  # seconds a learner waits for their next message before giving up
 STEPS = 5  # lesson 1
 
 
+class Front(Protocol):
+    """Where a learner's requests go: a :class:`BotHarness`, or replicas behind a
+    load balancer (bench/replicas.py)."""
+
+    def dispatch(self, body: str, content_type: str) -> Any: ...
+
+    def click(self, user: str, call: Call, action_id: str, *, settle: bool = ...) -> Any: ...
+
+    def explain(self, user: str) -> str: ...
+
+
 class Learner:
     """One learner: starts lesson 1, clicks Run on each step, answers the quiz."""
 
     def __init__(
-        self, user: str, harness: BotHarness, fake: FakeSlack, quiz_answers: Sequence[int]
+        self, user: str, harness: Front, fake: FakeSlack, quiz_answers: Sequence[int]
     ) -> None:
         self.user = user
         self.harness = harness
