@@ -29,18 +29,20 @@ from .jobs import Jobs
 from .mapshot import post_map
 from .pool import LabPool
 from .slack import api_error
-from .state import Session, Status
+from .state import Session, Status, Turn
+from .watch import Watch
 
 log = logging.getLogger(__name__)
 Reply = Callable[[Message], None]
 
 
 class LessonFlow:
-    def __init__(self, core: BotCore, pool: LabPool, jobs: Jobs) -> None:
+    def __init__(self, core: BotCore, pool: LabPool, jobs: Jobs, watch: Watch) -> None:
         self._core = core
         self._store = core.store
         self._pool = pool
         self._jobs = jobs
+        self._watch = watch
 
     # == starting =======================================================================
 
@@ -91,27 +93,47 @@ class LessonFlow:
     # == a claimed click ================================================================
 
     def run(self, session_id: int, message_ts: str) -> None:
-        """Run the step's command on the learner's lab; post the output and the checks."""
+        """Run the step's command on the learner's lab; post the output and the checks.
+
+        While it runs, the watch (``watch.py``) updates its message with the time
+        elapsed, and lets it go if it outlives its time limit and the backstop.
+        """
         s = self._core.session(session_id)
         assert s.lab is not None
+        lab = s.lab
         lesson = self._core.lesson_of(s)
         index = s.step_index
-        self._core.update(
-            s, message_ts, ui.step_status(lesson, index, f"⏳ running on *{esc(s.lab)}*…")
+
+        def status(text: str) -> None:
+            self._core.update(s, message_ts, ui.step_status(lesson, index, text))
+
+        status(f"⏳ running on *{esc(lab)}*…")
+        ticket = self._watch.watch(
+            s.id,
+            lesson.steps[index].timeout,
+            lambda took: status(ui.still_running(lab, took)),
+            lambda took: self.overdue(s, lesson, message_ts, took),
         )
         transcript = ui.Transcript()
-        session = self._session(s, lesson, self._core.connections.get(s.lab), transcript)
-        session.resume()  # (snapshots lost, the database reset: counting starts now)
-        outcome = session.run_step(index)
+        try:
+            session = self._session(s, lesson, self._core.connections.get(lab), transcript)
+            session.resume()  # (snapshots lost, the database reset: counting starts now)
+            outcome = session.run_step(index)
+        except Exception as exc:
+            if ticket.finish():
+                raise
+            log.warning("step %d on %s failed after it was let go: %s", index + 1, lab, exc)
+            return
+        if not ticket.finish():  # the learner was told and has the step back
+            self._core.post_quietly(s, ui.late_result(index, lab, ticket.elapsed, outcome.passed))
+            return
         took = f" ({outcome.command.duration:.1f} s)" if outcome.command else ""
-        lab = esc(s.lab)
-        status = (
-            f"✓ passed on *{lab}*{took}"
+        status(
+            f"✓ passed on *{esc(lab)}*{took}"
             if outcome.passed
-            else f"✗ failed on *{lab}*{took}: see below"
+            else f"✗ failed on *{esc(lab)}*{took}: see below"
         )
-        self._core.update(s, message_ts, ui.step_status(lesson, index, status))
-        self._core.post(s, ui.result(lesson, index, s.lab, transcript))
+        self._core.post(s, ui.result(lesson, index, lab, transcript))
         if transcript.network is not None:  # a map: true step: its picture, after the result
             post_map(self._core, s, transcript.network)
         s = self._store.record_run(s.id, passed=outcome.passed)
@@ -119,6 +141,20 @@ class LessonFlow:
             self.advance(s)
         else:
             self.offer_step(s, index, fresh=False, note=f"Step {index + 1} again")
+
+    def overdue(self, s: Session, lesson: Lesson, message_ts: str, took: float) -> None:
+        """The watch let a step go (no result within its time limit and the
+        backstop): say so, naming the lab, and give the learner live buttons."""
+        now = self._core.session(s.id)
+        if now.turn != s.turn or now.state is not Turn.RUNNING:
+            return  # (cannot happen while the job holds the claim; never offer twice)
+        index, lab = s.step_index, s.lab or "?"
+        limit = lesson.steps[index].timeout
+        self._core.update(
+            s, message_ts, ui.step_status(lesson, index, f"⚠️ no result from *{esc(lab)}*")
+        )
+        self._core.post(s, ui.overdue(index, lab, took, limit))
+        self.offer_step(now, index, fresh=False, note=f"Step {index + 1} again")
 
     def predicted(self, session_id: int, message_ts: str) -> None:
         """The prediction was taken (``store.predict``): keep it, and give the step Run."""

@@ -38,8 +38,9 @@ class Failures(Protocol):
 
 
 class Jobs:
-    def __init__(self, workers: Executor) -> None:
+    def __init__(self, workers: Executor, urgent: Executor | None = None) -> None:
         self._workers = workers
+        self._urgent = urgent or workers  # work that must not wait behind stuck labs
         self._failures: Failures | None = None
         self._on: Counter[int] = Counter()  # session id → jobs queued or running for it
         self._lock = threading.Lock()
@@ -54,10 +55,20 @@ class Jobs:
 
     def submit(self, session_id: int, job: Callable[..., None], *args: Any) -> None:
         """Run ``job(*args)`` on a worker; its failure ends up in ``session_id``'s thread."""
+        self._submit(self._workers, session_id, job, *args)
+
+    def submit_urgent(self, session_id: int, job: Callable[..., None], *args: Any) -> None:
+        """As :meth:`submit`, on the urgent pool: telling a learner that their lab is
+        stuck must not wait for a worker that the stuck lab holds."""
+        self._submit(self._urgent, session_id, job, *args)
+
+    def _submit(
+        self, pool: Executor, session_id: int, job: Callable[..., None], *args: Any
+    ) -> None:
         with self._lock:
             self._on[session_id] += 1
         try:
-            self._workers.submit(self._guarded, session_id, job, *args)
+            pool.submit(self._guarded, session_id, job, *args)
         except BaseException:
             self._done(session_id)
             raise

@@ -210,6 +210,35 @@ def step_status(lesson: Lesson, index: int, status: str, *, note: str | None = N
     return f"Step {index + 1}: {s.title}: {status}", blocks
 
 
+def still_running(lab: str, seconds: float) -> str:
+    """A running step's status line, updated while it runs (``watch.py``)."""
+    return f"⏳ still running on *{esc(lab)}* ({seconds:.0f} s)"
+
+
+def overdue(index: int, lab: str, seconds: float, limit: float) -> Message:
+    """A step with no result long past its time limit: what happened, what to do."""
+    text = (
+        f"⚠️ Step {index + 1} has run on {lab} for {seconds:.0f} s, past its time limit "
+        f"of {limit:g} s, with no result: the lab may be overloaded or stuck. "
+        "I stopped waiting for it."
+    )
+    todo = (
+        "Click *Run again on my lab* below to try once more, or *Skip*; "
+        "`/hostnet stop` gives the lab back. If it happens again, tell an instructor."
+    )
+    return text, [section(esc(text)), context(todo)]
+
+
+def late_result(index: int, lab: str, seconds: float, passed: bool) -> Message:
+    """The run that was let go came back after all: it no longer counts."""
+    word = "passed" if passed else "failed"
+    text = (
+        f"The earlier run of step {index + 1} on {lab} ended after all, after {seconds:.0f} s "
+        f"({word}). It does not count: go on from the latest step message."
+    )
+    return text, [context(esc(text))]
+
+
 def check_text(result: CheckResult) -> str:
     mark = "✓" if result.ok else "✗"
     lines = [f"{mark} {esc(result.description)}"]

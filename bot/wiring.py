@@ -31,9 +31,11 @@ from .recovery import Recovery
 from .slack import Slack, web_client
 from .store import BotStore
 from .verbs import Verbs
+from .watch import Watch
 from .workers import Workers
 
 LISTENER_THREADS = 32  # acks never wait: lab work runs on the workers
+URGENT_THREADS = 2  # telling learners that a step outlived its time (watch.py)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Bot:
     listeners: Workers
     workers: Workers
     jobs: Jobs
+    urgent: Workers
 
     @property
     def store(self) -> BotStore:
@@ -54,10 +57,11 @@ class Bot:
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Until no listener and no job is left (tests and benchmarks)."""
+        pools = (self.listeners, self.workers, self.urgent)
         for _ in range(1000):
-            if self.listeners.pending == 0 and self.workers.pending == 0:
+            if all(pool.pending == 0 for pool in pools):
                 return True
-            if not (self.listeners.wait_idle(timeout) and self.workers.wait_idle(timeout)):
+            if not all(pool.wait_idle(timeout) for pool in pools):
                 return False
         return False
 
@@ -66,6 +70,7 @@ class Bot:
         self.parts.core.connections.close()
         self.listeners.shutdown(wait=True)
         self.workers.shutdown(wait=True)
+        self.urgent.shutdown(wait=True)
         try:
             self.store.retire()  # the other replicas need not wait for this one
         except StoreProblem as exc:
@@ -122,9 +127,10 @@ def _assemble(
     )
     core.catalog.validate()
     workers = Workers(config.workers, "hostnet-lab")
-    jobs = Jobs(workers)
+    urgent = Workers(URGENT_THREADS, "hostnet-urgent")
+    jobs = Jobs(workers, urgent)
     pool = LabPool(core)
-    flow = LessonFlow(core, pool, jobs)
+    flow = LessonFlow(core, pool, jobs, Watch(jobs))
     failures = SessionFailures(core, flow, pool)
     jobs.route_failures_to(failures)
     access = Access(config)
@@ -142,4 +148,4 @@ def _assemble(
         logger=logging.getLogger("hostnet.bot.bolt"),
     )
     register_listeners(app, parts)
-    return Bot(app, parts, listeners, workers, jobs)
+    return Bot(app, parts, listeners, workers, jobs, urgent)

@@ -195,13 +195,15 @@ def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def echo_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
-    """A lessons folder with the harmless echo lesson (``first`` = step 1's command)."""
+def echo_lessons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """A lessons folder with the harmless echo lesson (``first`` = step 1's command,
+    ``timeout`` its time limit when given)."""
 
-    def make(first: str = "echo first @{word}") -> Path:
+    def make(first: str = "echo first @{word}", timeout: float | None = None) -> Path:
         folder = tmp_path / "lessons"
         folder.mkdir(exist_ok=True)
-        (folder / "01-echo.yaml").write_text(ECHO_LESSON.replace("FIRST_COMMAND", first))
+        command = first if timeout is None else f"{first}\n    timeout: {timeout:g}"
+        (folder / "01-echo.yaml").write_text(ECHO_LESSON.replace("FIRST_COMMAND", command))
         monkeypatch.setenv("HOSTNET_LESSONS_DIR", str(folder))
         return folder
 

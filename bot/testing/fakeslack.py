@@ -97,6 +97,7 @@ class FakeSlack:
         self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
         self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
         self._lock = threading.Lock()
+        self.arrived = threading.Condition()  # notified after every call (waiting learners)
         self._ts = itertools.count(1)
         fake = self
 
@@ -121,6 +122,8 @@ class FakeSlack:
                     if isinstance(args.get("blocks"), str):
                         args["blocks"] = json.loads(args["blocks"])
                 status, body, headers = fake.answer(self.path, args)
+                with fake.arrived:
+                    fake.arrived.notify_all()
                 if status == DROP:  # the connection breaks before any answer
                     self.close_connection = True
                     return

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hostnet.engine import hostprobe
 from hostnet.engine.labs.netns import NetnsLab
+from hostnet.engine.labs.netns.processes import lab_processes, signal_all
 from hostnet.engine.ssh import SSHTarget
 
 
 def open_lab(lab) -> SSHTarget:  # type: ignore[no-untyped-def]
     return SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
+
+
+@contextmanager
+def frozen(lab: NetnsLab) -> Iterator[set[int]]:
+    """The whole lab stops, as a paused VM does (every process of its network
+    namespace: sshd and its sessions, dockerd, containers), then goes on."""
+    pids = lab_processes([], hostprobe.namespace_id(str(lab.netns)))
+    assert pids, f"no process of {lab.name} to stop"
+    signal_all(pids, signal.SIGSTOP)
+    try:
+        yield pids
+    finally:
+        signal_all(pids, signal.SIGCONT)
 
 
 def leftovers(lab: NetnsLab) -> list[str]:
