@@ -34,7 +34,9 @@ def test_every_new_field_passes_auto_and_a_do_nothing_challenge_fails(
     request: pytest.FixtureRequest,
 ) -> None:
     env = {
-        "HOSTNET_LESSONS_DIR": str(_lessons(tmp_path, EVERY_FIELD_SOLUTION if solved else '"true"')),
+        "HOSTNET_LESSONS_DIR": str(
+            _lessons(tmp_path, EVERY_FIELD_SOLUTION if solved else '"true"')
+        ),
         "HOSTNET_LABS_FILE": str(tmp_path / "labs.json"),
     }
     on: tuple[str, ...] = ()
