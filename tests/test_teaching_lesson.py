@@ -59,6 +59,7 @@ def test_every_new_field_passes_auto_and_a_do_nothing_challenge_fails(
         assert "shares the host's net namespace" in shown and "net:[" in shown
         assert "has a uts namespace of its own" in shown
         assert "answers from outside" in shown
+        assert "hn_every · host network" in shown  # the map, drawn after the challenge
     else:
         assert run.returncode == 1, shown
         assert "Lesson passed" not in shown
