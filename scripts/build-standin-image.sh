@@ -72,7 +72,7 @@ fi
 BUSYBOX=$(command -v busybox)
 
 # --- rootfs --------------------------------------------------------------------
-mkdir -p "$ROOT"/{bin,usr/sbin,etc/nginx/conf.d,etc/nginx/listen.d,usr/share/nginx/html,var/log/nginx,run,tmp}
+mkdir -p "$ROOT"/{bin,usr/bin,usr/sbin,etc/nginx/conf.d,etc/nginx/listen.d,usr/share/nginx/html,var/log/nginx,run,tmp}
 chmod 1777 "$ROOT/tmp"
 ln -s ../run "$ROOT/var/run"
 ln -s ../run/lock "$ROOT/var/lock"
