@@ -60,6 +60,8 @@ def _text_problems(path: Path) -> list[Problem]:
             )
     data = yaml.safe_load(text)
     for name in data.get("variables") or {}:
+        if name == "probe_image" and re.search(r"^\s*-?\s*from:\s*outside\b", text, re.M):
+            continue  # the loader gives it to every `from: outside` check
         if f"@{{{name}}}" not in text:
             line = next(
                 (i for i, line in enumerate(lines, 1) if re.match(rf"\s+{re.escape(name)}:", line)),

@@ -34,6 +34,7 @@ LABEL = "hostnet.probe=outside"
 STARTUP_MARGIN = 30.0  # seconds a probe container may take to start (an image pull, a slow lab)
 _BRIDGE_NAME = "com.docker.network.bridge.name"
 _STATUS = re.compile(r"HTTP/\d(?:\.\d)?\s+(\d{3})\b")
+_HEADER_END = re.compile(r"\r?\n\r?\n")
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,9 @@ class Outside:
         script = f'busybox printf %s "$1" | busybox nc -w {wait} "$2" "$3"'
         argv = ["sh", "-c", script, "probe", request, parts.hostname, str(parts.port or 80)]
         res = self._run(argv, timeout)
-        head, _, body = res.stdout.partition("\r\n\r\n")
-        status = _STATUS.match(head)
-        if status:
-            return HttpReply(int(status.group(1)), body=body)
+        reply = parse_reply(res.stdout)
+        if reply is not None:
+            return reply
         error = _last_line(res.stderr) or f"no HTTP answer (exit {res.exit_code})"
         return HttpReply(None, error=error)
 
@@ -105,6 +105,17 @@ class Outside:
             why = _last_line(result.stderr)
             return CommandResult(result.command, result.exit_code, "", f"probe image: {why}", 0)
         return result
+
+
+def parse_reply(raw: str) -> HttpReply | None:
+    """An HTTP answer as ``nc`` printed it: the status, and the body after the first
+    empty line. Headers may end in a bare LF (RFC 9112 lets a recipient accept it):
+    busybox httpd passes a CGI script's LF-only headers on as they are."""
+    status = _STATUS.match(raw)
+    if not status:
+        return None
+    parts = _HEADER_END.split(raw, maxsplit=1)
+    return HttpReply(int(status.group(1)), body=parts[1] if len(parts) == 2 else "")
 
 
 def host_address(target: Target) -> str:

@@ -7,11 +7,17 @@
 #
 # nginx comes from Debian's package (downloaded and unpacked, never installed on
 # the host, where it could autostart on port 80), plus every shared library it
-# needs and a static busybox for a shell and network tools. The rootfs is turned
-# into an image with `docker import`. Needs Debian/Ubuntu, apt-get and docker.
+# needs, tcpdump (lesson 10 captures loopback traffic with it, as with
+# nicolaka/netshoot) and a static busybox for a shell and network tools. The
+# rootfs is turned into an image with `docker import`. Needs Debian/Ubuntu,
+# apt-get and docker.
 set -euo pipefail
 
 TAG=hostnet/nginx-standin:latest
+# Raised whenever the image's contents change: an image of an older revision is
+# rebuilt without --force (2: tcpdump added).
+REVISION=2
+REVISION_LABEL=org.opencontainers.image.revision
 FORCE=
 for arg in "$@"; do
     case "$arg" in
@@ -23,8 +29,12 @@ for arg in "$@"; do
 done
 
 if [ -z "$FORCE" ] && docker image inspect "$TAG" >/dev/null 2>&1; then
-    echo "Image $TAG already exists (use --force to rebuild)."
-    exit 0
+    have=$(docker image inspect -f "{{index .Config.Labels \"$REVISION_LABEL\"}}" "$TAG" 2>/dev/null || true)
+    if [ "$have" = "$REVISION" ]; then
+        echo "Image $TAG already exists (use --force to rebuild)."
+        exit 0
+    fi
+    echo "Image $TAG is of an older revision (${have:-1}, now $REVISION): rebuilding it."
 fi
 
 SUDO=()
@@ -41,14 +51,18 @@ APT_OPTS=()
 [ "$(id -u)" -ne 0 ] || APT_OPTS=(-o APT::Sandbox::User=root)
 (
     cd "$WORK"
-    apt-get "${APT_OPTS[@]}" download nginx nginx-common 2>/dev/null || {
+    apt-get "${APT_OPTS[@]}" download nginx nginx-common tcpdump libpcap0.8 2>/dev/null || {
         "${SUDO[@]}" apt-get update
-        apt-get "${APT_OPTS[@]}" download nginx nginx-common
+        apt-get "${APT_OPTS[@]}" download nginx nginx-common tcpdump libpcap0.8
     }
 )
 for deb in "$WORK"/*.deb; do dpkg-deb -x "$deb" "$PKG"; done
 NGINX_VERSION=$(dpkg-deb -f "$WORK"/nginx_*.deb Version)
 NGINX=$PKG/usr/sbin/nginx
+TCPDUMP=$PKG/usr/bin/tcpdump
+# libpcap from its package (it need not be installed on this host); the other
+# libraries are the host's, as for nginx.
+PKG_LIBS=$(dirname "$(find "$PKG" -name 'libpcap.so.0.8' | head -n 1)")
 
 # --- busybox (static) from the host -------------------------------------------
 if ! command -v busybox >/dev/null || ldd "$(command -v busybox)" >/dev/null 2>&1; then
@@ -58,7 +72,7 @@ fi
 BUSYBOX=$(command -v busybox)
 
 # --- rootfs --------------------------------------------------------------------
-mkdir -p "$ROOT"/{bin,usr/sbin,etc/nginx/conf.d,etc/nginx/listen.d,usr/share/nginx/html,var/log/nginx,run,tmp}
+mkdir -p "$ROOT"/{bin,usr/bin,usr/sbin,etc/nginx/conf.d,etc/nginx/listen.d,usr/share/nginx/html,var/log/nginx,run,tmp}
 chmod 1777 "$ROOT/tmp"
 ln -s ../run "$ROOT/var/run"
 ln -s ../run/lock "$ROOT/var/lock"
@@ -68,17 +82,25 @@ mkdir -p "$ROOT/run/lock"
 mkdir -p "$ROOT"/var/lib/nginx/{body,fastcgi,proxy,scgi,uwsgi}
 
 install -m 755 "$NGINX" "$ROOT/usr/sbin/nginx"
+install -m 755 "$TCPDUMP" "$ROOT/usr/bin/tcpdump"
 cp "$PKG/etc/nginx/mime.types" "$ROOT/etc/nginx/"
 
-# Shared libraries and the dynamic loader, at the paths ldd reports.
-if ldd "$NGINX" | grep -q 'not found'; then
-    echo "error: missing libraries for nginx on this host:" >&2
-    ldd "$NGINX" | grep 'not found' >&2
-    exit 1
-fi
-ldd "$NGINX" | grep -o '/[^ ]*' | sort -u | while read -r lib; do
-    mkdir -p "$ROOT$(dirname "$lib")"
-    cp -L "$lib" "$ROOT$lib"
+# Shared libraries and the dynamic loader, at the paths ldd reports (the
+# unpacked libpcap at the path the image's loader searches).
+for binary in "$NGINX" "$TCPDUMP"; do
+    if LD_LIBRARY_PATH=$PKG_LIBS ldd "$binary" | grep -q 'not found'; then
+        echo "error: missing libraries for $(basename "$binary") on this host:" >&2
+        LD_LIBRARY_PATH=$PKG_LIBS ldd "$binary" | grep 'not found' >&2
+        exit 1
+    fi
+    LD_LIBRARY_PATH=$PKG_LIBS ldd "$binary" | grep -o '/[^ ]*' | sort -u | while read -r lib; do
+        case "$lib" in
+            "$PKG_LIBS"/*) dest=/usr/lib/x86_64-linux-gnu/${lib#"$PKG_LIBS"/} ;;
+            *) dest=$lib ;;
+        esac
+        mkdir -p "$ROOT$(dirname "$dest")"
+        cp -L "$lib" "$ROOT$dest"
+    done
 done
 
 install -m 755 "$BUSYBOX" "$ROOT/bin/busybox"
@@ -92,11 +114,13 @@ done
 cat > "$ROOT/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 nginx:x:101:101:nginx user:/nonexistent:/bin/false
+tcpdump:x:102:102:tcpdump:/nonexistent:/bin/false
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOF
 cat > "$ROOT/etc/group" <<'EOF'
 root:x:0:
 nginx:x:101:
+tcpdump:x:102:
 nogroup:x:65534:
 EOF
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$ROOT/etc/nsswitch.conf"
@@ -188,6 +212,7 @@ CHANGES=(
     -c 'CMD ["nginx", "-g", "daemon off;"]'
     -c 'EXPOSE 80/tcp'
     -c 'LABEL org.opencontainers.image.description="docker-hostnet local stand-in for nginx"'
+    -c "LABEL $REVISION_LABEL=$REVISION"
     -m "docker-hostnet stand-in for nginx (Debian nginx $NGINX_VERSION)"
 )
 import_rootfs() {

@@ -51,7 +51,9 @@ def test_each_step_fails_before_and_passes_after(
     session = LessonSession(lesson, target, progress=ProgressStore(tmp_path / "p.sqlite"))
     try:
         session.start()
-        for index, step in enumerate(lesson.steps):
+        # The session's lesson: built-in variables (@{host_address}) bound for this target,
+        # as the learner sees the commands.
+        for index, step in enumerate(session.lesson.steps):
             session.begin_step(index)
             before = session.judge(index, mode, settle=False)  # type: ignore[arg-type]
             assert not all(r.ok for r in before), (
