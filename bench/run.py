@@ -143,6 +143,16 @@ def plugin_rows(runs: int) -> Iterator[Row]:
         )
 
 
+def startup_section(runs: int) -> Iterator[Row]:
+    """Start-up per command (bench/startup.py), with a progress file of its own."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from startup import startup_rows
+
+    with tempfile.TemporaryDirectory() as state:
+        env = {"HOSTNET_PROGRESS_DB": f"{state}/p.sqlite"}
+        yield from startup_rows(runs, compare=compare, sh=sh, env=env)
+
+
 def lesson_rows(runs: int) -> Iterator[Row]:
     with tempfile.TemporaryDirectory() as state:
         env = {"HOSTNET_PROGRESS_DB": f"{state}/p.sqlite"}
@@ -245,14 +255,14 @@ def replicas_lines(timeout: float = 900) -> list[str]:
     return res.stdout.strip().splitlines()
 
 
-def workshop_lines(timeout: float = 600) -> list[str]:
+def workshop_lines(sizes: str, timeout: float = 1200) -> list[str]:
     """N learners take lesson 1 through the bot at once, each on a netns lab of their
     own (bench/workshop.py, in a process of its own so the bot's memory is its own).
 
     Its stderr (a failed learner's evidence: thread, session row, lab's commands)
     goes on to ours as it comes."""
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "bench" / "workshop.py")],
+        [sys.executable, str(REPO / "bench" / "workshop.py"), "--sizes", sizes],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
@@ -371,13 +381,21 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["plugin", "lesson", "ssh", "bot", "workshop", "replicas", "vm"],
+        choices=["plugin", "startup", "lesson", "ssh", "bot", "workshop", "replicas", "vm"],
+    )
+    parser.add_argument(
+        "--sizes", default="1,2,4,8,16,32", help="workshop sizes (default %(default)s)"
     )
     args = parser.parse_args()
     report = Report()
     report.say(f"Machine: {machine()}", "", *TABLE_HEAD)
     failed: list[Row] = []
-    sections = (("plugin", plugin_rows), ("lesson", lesson_rows), ("ssh", ssh_rows))
+    sections = (
+        ("plugin", plugin_rows),
+        ("startup", startup_section),
+        ("lesson", lesson_rows),
+        ("ssh", ssh_rows),
+    )
     for name, section in sections:
         if name not in args.skip:
             for row in rows_of(
@@ -397,7 +415,7 @@ def main() -> None:
             " lab of their own, in one channel; bench/workshop.py):",
             "",
         )
-        report.say(*workshop_lines())
+        report.say(*workshop_lines(args.sizes))
     if "replicas" not in args.skip:
         report.say("", "Replicas (the bot as `hostnet-bot --http` processes):", "")
         report.say(*replicas_lines())
