@@ -22,20 +22,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import hostprobe
+from . import hostprobe, sockdiag
 
-SOURCE = Path(hostprobe.__file__).read_bytes()
+# hostprobe, and sockdiag for it (listening sockets over netlink), each after its length.
+SOURCE = b"".join(
+    b"%d\n" % len(source) + source
+    for source in (Path(str(m.__file__)).read_bytes() for m in (sockdiag, hostprobe))
+)
 
-# Python 3.8 or newer on the lab (as hostprobe itself). The source arrives on stdin
-# after its length; then each line in is ["kind", args...], each line out is
-# {"ok": answer} or {"error": "Type: message"}.
+# Python 3.8 or newer on the lab (as hostprobe itself). The sources arrive on stdin
+# (SOURCE); then each line in is ["kind", args...], each line out is {"ok": answer}
+# or {"error": "Type: message"}.
 _SERVE = r"""
 import json, sys, time, types
 stdin, out = sys.stdin.buffer, sys.stdout
-source = stdin.read(int(stdin.readline()))
-probe = types.ModuleType("hostprobe")
-sys.modules["hostprobe"] = probe
-exec(compile(source, "hostprobe.py", "exec"), probe.__dict__)
+for name in ("sockdiag", "hostprobe"):
+    source = stdin.read(int(stdin.readline()))
+    probe = sys.modules[name] = types.ModuleType(name)
+    exec(compile(source, name + ".py", "exec"), probe.__dict__)
 out.write('{"ok": "ready"}\n')
 out.flush()
 for line in stdin:
@@ -104,7 +108,7 @@ class ProbeServer:
         try:
             channel = self._open_channel(COMMAND)
             channel.settimeout(self._timeout)
-            channel.sendall(b"%d\n" % len(SOURCE) + SOURCE)
+            channel.sendall(SOURCE)
             self._channel, self._reader = channel, channel.makefile("rb")
             ready = self._read()
         except Unavailable as exc:
