@@ -72,6 +72,25 @@ class Row:
             f"| {self.theirs * 1000:.1f} ms | {self.ours / self.theirs:.2f}× | {self.goal} |"
         )
 
+    def verdict(self) -> str:
+        """ "met" or "not met" for a row with a goal; "" for one without."""
+        if self.failed is not None:
+            return "not met (failed)" if met(0, self.goal) else ""
+        said = met(self.ours / self.theirs, self.goal)
+        return {"yes": "met", "no": "not met"}.get(said, "")
+
+
+def met(value: float, goal: str) -> str:
+    """Whether ``value`` meets a goal written as the table writes them ("≤ 2" or "< 1" and
+    a multiplication sign, "≤ 0.2 s"); "" when it states none (a gain shown for comparison)."""
+    import re
+
+    found = re.fullmatch(r"(≤|<) ([0-9.]+) ?(×|s)", goal.strip())
+    if found is None:
+        return ""
+    bound = float(found.group(2))
+    return "yes" if (value <= bound if found.group(1) == "≤" else value < bound) else "no"
+
 
 def side_by_side(
     a: Callable[[], object], b: Callable[[], object], runs: int
@@ -308,6 +327,28 @@ TABLE_HEAD = [
 ]
 
 
+def workshop_goals(lines: list[str]) -> list[str]:
+    """The workshop's goals, read from its table: T(8) / T(1) at most 2.5 times T(1), and the CPU of one
+    learner's lesson through the bot (N = 1: bot + labs) ≤ 0.2 s."""
+    rows = {}
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].isdigit():
+            rows[int(cells[0])] = cells
+    said = []
+    if 8 in rows:
+        ratio = float(rows[8][2].rstrip("×"))
+        said.append(f"- T(8) / T(1) = {ratio:.2f}× (goal ≤ 2.5×: {met(ratio, '≤ 2.5×')})")
+    if 1 in rows:
+        bot, _, labs = rows[1][4].partition("+")
+        cpu = float(bot) + float(labs)
+        said.append(
+            f"- CPU of one learner's lesson 1 through the bot, N = 1: {cpu:.2f} s "
+            f"(bot {float(bot):.2f} + labs {float(labs):.2f}; goal ≤ 0.2 s: {met(cpu, '≤ 0.2 s')})"
+        )
+    return said
+
+
 def vm_lines(timeout: float = 3600) -> list[str]:
     """Lab VMs (bench/vm.py): the image build, boots, lesson 1 on a VM against a netns
     lab and locally, memory per VM. Minutes under TCG."""
@@ -390,6 +431,7 @@ def main() -> None:
     report = Report()
     report.say(f"Machine: {machine()}", "", *TABLE_HEAD)
     failed: list[Row] = []
+    measured: list[Row] = []
     sections = (
         ("plugin", plugin_rows),
         ("startup", startup_section),
@@ -402,7 +444,11 @@ def main() -> None:
                 name, section, args.runs if name != "lesson" else max(3, args.runs // 3)
             ):
                 report.say(row.line())
+                measured.append(row)
                 failed += [row] if row.failed is not None else []
+    verdicts = [f"- {r.what} ({r.against}): {r.verdict()}" for r in measured if r.verdict()]
+    if verdicts:
+        report.say("", "Goals of the table:", "", *verdicts)
     if failed:
         report.say(*failures(failed))
     if "bot" not in args.skip:
@@ -415,7 +461,9 @@ def main() -> None:
             " lab of their own, in one channel; bench/workshop.py):",
             "",
         )
-        report.say(*workshop_lines(args.sizes))
+        found = workshop_lines(args.sizes)
+        report.say(*found)
+        report.say("", *workshop_goals(found))
     if "replicas" not in args.skip:
         report.say("", "Replicas (the bot as `hostnet-bot --http` processes):", "")
         report.say(*replicas_lines())
