@@ -3,6 +3,8 @@
 # person would script them. bench/run.py times this against `hostnet lesson 1 --auto`.
 # Usage: bench/lesson1.sh IMAGE
 set -euo pipefail
+# `grep` reads to the end (no -q): with pipefail, `cmd | grep -q` fails when grep exits
+# early and cmd gets SIGPIPE (ip addr show on a machine with many interfaces).
 IMAGE=${1:-nginx}
 fail() { echo "FAIL: $*" >&2; docker rm -f my_nginx >/dev/null 2>&1 || true; exit 1; }
 # Live state may take a moment to settle: wait up to 10 s, the bound the engine's checks
@@ -11,24 +13,24 @@ wait_for() { for _ in $(seq 200); do if eval "$1"; then return 0; fi; sleep 0.05
 
 # prerequisites, as the lesson checks them: no my_nginx, port 80 free, the image present
 ! docker container inspect my_nginx >/dev/null 2>&1 || fail "my_nginx exists"
-! netstat -tln | grep -q ':80 ' || fail "port 80 in use"
+! netstat -tln | grep ':80 ' >/dev/null || fail "port 80 in use"
 docker image inspect "$IMAGE" >/dev/null || fail "no image"
 before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 # 1. run
 id=$(docker run --rm -d --network host --name my_nginx "$IMAGE")
 [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "no container id"
 [ "$(docker inspect -f '{{.State.Status}} {{.HostConfig.NetworkMode}}' my_nginx)" = "running host" ] || fail "not running on host"
-wait_for "netstat -tlnp | grep -q ':80 .*nginx'" || fail "port 80 not owned by nginx"
+wait_for "netstat -tlnp | grep ':80 .*nginx' >/dev/null" || fail "port 80 not owned by nginx"
 # 2. curl
-curl -s http://localhost:80/ | grep -q 'Welcome to nginx!' || fail "no page"
-wait_for "docker logs my_nginx 2>/dev/null | grep -q 'GET / HTTP'" || fail "request not logged"
+curl -s http://localhost:80/ | grep 'Welcome to nginx!' >/dev/null || fail "no page"
+wait_for "docker logs my_nginx 2>/dev/null | grep 'GET / HTTP' >/dev/null" || fail "request not logged"
 # 3. ip addr show
-ip addr show | grep -q '^1: lo:' || fail "no lo"
+ip addr show | grep '^1: lo:' >/dev/null || fail "no lo"
 [ "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$before" ] || fail "interfaces changed"
 # 4. netstat
-netstat -tulpn | grep :80 | grep -q nginx || fail "netstat does not show nginx"
+netstat -tulpn | grep :80 | grep nginx >/dev/null || fail "netstat does not show nginx"
 # 5. stop
-docker container stop my_nginx | grep -q my_nginx || fail "stop"
+docker container stop my_nginx | grep my_nginx >/dev/null || fail "stop"
 wait_for "! docker inspect my_nginx >/dev/null 2>&1" || fail "container still there"
-wait_for "! netstat -tln | grep -q ':80 '" || fail "port 80 still in use"
+wait_for "! netstat -tln | grep ':80 ' >/dev/null" || fail "port 80 still in use"
 echo "lesson 1 by hand: all checks passed"

@@ -72,6 +72,25 @@ class Row:
             f"| {self.theirs * 1000:.1f} ms | {self.ours / self.theirs:.2f}× | {self.goal} |"
         )
 
+    def verdict(self) -> str:
+        """ "met" or "not met" for a row with a goal; "" for one without."""
+        if self.failed is not None:
+            return "not met (failed)" if met(0, self.goal) else ""
+        said = met(self.ours / self.theirs, self.goal)
+        return {"yes": "met", "no": "not met"}.get(said, "")
+
+
+def met(value: float, goal: str) -> str:
+    """Whether ``value`` meets a goal written as the table writes them ("≤ 2" or "< 1" and
+    a multiplication sign, "≤ 0.2 s"); "" when it states none (a gain shown for comparison)."""
+    import re
+
+    found = re.fullmatch(r"(≤|<) ([0-9.]+) ?(×|s)", goal.strip())
+    if found is None:
+        return ""
+    bound = float(found.group(2))
+    return "yes" if (value <= bound if found.group(1) == "≤" else value < bound) else "no"
+
 
 def side_by_side(
     a: Callable[[], object], b: Callable[[], object], runs: int
@@ -141,6 +160,16 @@ def plugin_rows(runs: int) -> Iterator[Row]:
             runs,
             "≤ 1.25×",
         )
+
+
+def startup_section(runs: int) -> Iterator[Row]:
+    """Start-up per command (bench/startup.py), with a progress file of its own."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from startup import startup_rows
+
+    with tempfile.TemporaryDirectory() as state:
+        env = {"HOSTNET_PROGRESS_DB": f"{state}/p.sqlite"}
+        yield from startup_rows(runs, compare=compare, sh=sh, env=env)
 
 
 def lesson_rows(runs: int) -> Iterator[Row]:
@@ -245,14 +274,14 @@ def replicas_lines(timeout: float = 900) -> list[str]:
     return res.stdout.strip().splitlines()
 
 
-def workshop_lines(timeout: float = 600) -> list[str]:
+def workshop_lines(sizes: str, timeout: float = 1200) -> list[str]:
     """N learners take lesson 1 through the bot at once, each on a netns lab of their
     own (bench/workshop.py, in a process of its own so the bot's memory is its own).
 
     Its stderr (a failed learner's evidence: thread, session row, lab's commands)
     goes on to ours as it comes."""
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "bench" / "workshop.py")],
+        [sys.executable, str(REPO / "bench" / "workshop.py"), "--sizes", sizes],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
@@ -296,6 +325,28 @@ TABLE_HEAD = [
     "| measured | against | ours | theirs | ratio | goal |",
     "|---|---|---:|---:|---:|---|",
 ]
+
+
+def workshop_goals(lines: list[str]) -> list[str]:
+    """The workshop's goals, read from its table: T(8) / T(1) at most 2.5 times T(1), and the CPU of one
+    learner's lesson through the bot (N = 1: bot + labs) ≤ 0.2 s."""
+    rows = {}
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].isdigit():
+            rows[int(cells[0])] = cells
+    said = []
+    if 8 in rows:
+        ratio = float(rows[8][2].rstrip("×"))
+        said.append(f"- T(8) / T(1) = {ratio:.2f}× (goal ≤ 2.5×: {met(ratio, '≤ 2.5×')})")
+    if 1 in rows:
+        bot, _, labs = rows[1][4].partition("+")
+        cpu = float(bot) + float(labs)
+        said.append(
+            f"- CPU of one learner's lesson 1 through the bot, N = 1: {cpu:.2f} s "
+            f"(bot {float(bot):.2f} + labs {float(labs):.2f}; goal ≤ 0.2 s: {met(cpu, '≤ 0.2 s')})"
+        )
+    return said
 
 
 def vm_lines(timeout: float = 3600) -> list[str]:
@@ -371,20 +422,33 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["plugin", "lesson", "ssh", "bot", "workshop", "replicas", "vm"],
+        choices=["plugin", "startup", "lesson", "ssh", "bot", "workshop", "replicas", "vm"],
+    )
+    parser.add_argument(
+        "--sizes", default="1,2,4,8,16,32", help="workshop sizes (default %(default)s)"
     )
     args = parser.parse_args()
     report = Report()
     report.say(f"Machine: {machine()}", "", *TABLE_HEAD)
     failed: list[Row] = []
-    sections = (("plugin", plugin_rows), ("lesson", lesson_rows), ("ssh", ssh_rows))
+    measured: list[Row] = []
+    sections = (
+        ("plugin", plugin_rows),
+        ("startup", startup_section),
+        ("lesson", lesson_rows),
+        ("ssh", ssh_rows),
+    )
     for name, section in sections:
         if name not in args.skip:
             for row in rows_of(
                 name, section, args.runs if name != "lesson" else max(3, args.runs // 3)
             ):
                 report.say(row.line())
+                measured.append(row)
                 failed += [row] if row.failed is not None else []
+    verdicts = [f"- {r.what} ({r.against}): {r.verdict()}" for r in measured if r.verdict()]
+    if verdicts:
+        report.say("", "Goals of the table:", "", *verdicts)
     if failed:
         report.say(*failures(failed))
     if "bot" not in args.skip:
@@ -397,7 +461,9 @@ def main() -> None:
             " lab of their own, in one channel; bench/workshop.py):",
             "",
         )
-        report.say(*workshop_lines())
+        found = workshop_lines(args.sizes)
+        report.say(*found)
+        report.say("", *workshop_goals(found))
     if "replicas" not in args.skip:
         report.say("", "Replicas (the bot as `hostnet-bot --http` processes):", "")
         report.say(*replicas_lines())

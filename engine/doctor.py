@@ -39,7 +39,23 @@ def examine(target: Target, *, image: str = "nginx", port: int = 80) -> list[Fin
     findings.append(_netstat(target))
     findings.append(_privileges(target))
     findings.append(_port(target, port))
-    return findings
+    return findings + _lab_paths(target)
+
+
+def _lab_paths(target: Target) -> list[Finding]:
+    """On a lab: how its engine and its facts are reached (one process each for the
+    lesson, or one per question where the lab cannot run them)."""
+    paths = getattr(target, "paths", None)
+    if not callable(paths):
+        return []
+    found: dict[str, str] = paths()
+    engine, facts = found["engine"], found["facts"]
+    return [
+        Finding("lab engine", "warn" if "one process per call" in engine else "ok", engine,
+                "docker CLI 18.09 or later on the lab gives `docker system dial-stdio`"),
+        Finding("lab facts", "warn" if "per fact" in facts else "ok", facts,
+                "python3 3.8 or later on the lab"),
+    ]  # fmt: skip
 
 
 def _system(target: Target) -> Finding:

@@ -1,8 +1,8 @@
 """Read facts about a Linux host with the standard library only.
 
-This module is self-contained on purpose: the local target calls
-:func:`collect` in-process, and a remote target can ship this file's source to
-``python3 -`` and read the JSON it prints. Nothing here imports the engine.
+Self-contained on purpose: the local target calls :func:`collect` in-process; a
+lab runs this file's source (``python3 -``, or the probe server, which also
+ships :mod:`sockdiag`, the fast way to listening sockets). No engine imports.
 
 Facts:
   listeners PORT  sockets listening on PORT (TCP) or bound to it (UDP), each
@@ -26,6 +26,11 @@ import subprocess
 import sys
 from typing import Any
 
+try:  # in the engine; on a lab, what the probe server shipped (else /proc only)
+    from . import sockdiag
+except ImportError:
+    sockdiag = sys.modules.get("sockdiag")  # type: ignore[assignment]
+
 _TCP_LISTEN = "0A"
 _UDP_UNCONNECTED = "07"
 
@@ -47,20 +52,19 @@ def collect(kind: str, *args: str) -> Any:
 
 
 def listeners(port: int) -> list[dict[str, Any]]:
-    """Sockets on ``port`` in this network namespace, with their owners.
-
-    Owners come from ``/proc/*/fd``; without root, other users' processes are
-    hidden, which ``owners_visible`` reports instead of guessing.
-    """
+    """Sockets on ``port`` in this network namespace, with their owners (from
+    ``/proc/*/fd``: without root, ``owners_visible`` says others' are hidden)."""
     found = _sockets("/proc/net", port) or []
     _add_owners(found)
     return found
 
 
 def _sockets(net: str, port: int | None) -> list[dict[str, Any]] | None:
-    """Listening (TCP) and bound (UDP) sockets in ``net`` (``/proc/net``, or
-    ``/proc/PID/net``: the tables of PID's network namespace), on ``port`` or all;
-    None when no table could be read."""
+    """Listening (TCP) and bound (UDP) sockets in ``net`` (``/proc/net``: netlink
+    if it answers; ``/proc/PID/net``: PID's namespace), on ``port`` or all; None
+    when no table could be read."""
+    if net == "/proc/net" and sockdiag and (fast := sockdiag.listening(port)) is not None:
+        return fast
     found: list[dict[str, Any]] = []
     read = False
     for proto in ("tcp", "tcp6", "udp", "udp6"):

@@ -11,11 +11,9 @@ In commands (``command``, ``run``, ``cleanup``) values are shell-quoted.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .checks import REGISTRY, Check
 from .errors import LessonError
+from .lessonfiles import check_numbers, lesson_files
 from .model import FORMAT_VERSION, SLUG, Concept, Lesson, Step, Variable
 from .variables import BUILTINS, COMMAND_KEYS, VAR
 from .yamlsource import (
@@ -41,26 +40,9 @@ MAX_VALUES = 100_000  # after YAML aliases are expanded; a real lesson has about
 MAX_DEPTH = 32  # a lesson's deepest field is 5 levels down
 
 
-def lessons_dir() -> Path:
-    """``$HOSTNET_LESSONS_DIR`` (lesson authors), else the lessons shipped with the package."""
-    if explicit := os.environ.get("HOSTNET_LESSONS_DIR"):
-        return Path(explicit)
-    return Path(str(resources.files("hostnet.lessons")))
-
-
-def lesson_files(directory: Path | None = None) -> list[Path]:
-    return sorted((directory or lessons_dir()).glob("*.yaml"))
-
-
 def load_all(directory: Path | None = None) -> list[Lesson]:
     lessons = [load_lesson(path) for path in lesson_files(directory)]
-    numbers: dict[int, str] = {}
-    for lesson in lessons:
-        if lesson.number in numbers:
-            raise LessonError(
-                f"lessons {numbers[lesson.number]!r} and {lesson.id!r} both have number {lesson.number}"
-            )
-        numbers[lesson.number] = lesson.id
+    check_numbers((lesson.number, lesson.id) for lesson in lessons)
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 

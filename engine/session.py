@@ -29,7 +29,6 @@ from . import events as ev
 from .checks import CheckResult, Mode
 from .commands import CommandResult
 from .model import Lesson, Step
-from .netmap.live import map_event
 from .outcomes import (
     Hint,
     NoTarget,
@@ -341,6 +340,8 @@ class LessonSession:
         hints = () if passed else tuple(step.hints)
         self._emit(ev.StepFinished(step.id, index + 1, passed, hints, helped=helped))
         if step.map and not self._quiet:  # the live picture, after the step's checks
+            from .netmap.live import map_event  # (the map's reader: only for steps that draw it)
+
             self._emit(map_event(step.id, index + 1, self._need_target()))
         made = self._record.prediction(step.id) if passed and step.predict else None
         if made is not None:

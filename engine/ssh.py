@@ -20,6 +20,10 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
   backstop and a channel-open timeout (90 s for a 60 s step), as a "hung" command.
 * A transport failure (unreachable, auth refused, connection dropped) raises
   :class:`TargetError` naming the lab: an error, never a failed check.
+* The lab's engine is spoken to over the same connection, through one
+  ``docker system dial-stdio`` channel (:mod:`.dockerapi.stream`), and its facts
+  come from one long-lived python3 (:mod:`.probeserver`); each falls back to a
+  process per question (the docker CLI, ``python3 -``) where that cannot run.
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ import paramiko
 from . import hostprobe
 from .commands import CommandResult, OutputSink
 from .dockerapi import CliDocker, DockerApi
+from .dockerapi.stream import DIAL, LabDocker, StreamDocker
 from .errors import TargetError
 from .probes import HostProbes
+from .probeserver import ProbeServer, Unavailable
 from .streams import Output
 from .targets import SHELL_PRELUDE
 
@@ -65,7 +71,8 @@ class SSHTarget(HostProbes):
         self.name = name
         self.address = address  # what the lab was reached at (a name, or an address)
         self._client = client
-        self._api: DockerApi | None = None
+        self._api: LabDocker | None = None
+        self._facts = ProbeServer(self._open_channel)
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -169,10 +176,29 @@ class SSHTarget(HostProbes):
 
     def docker(self) -> DockerApi:
         if self._api is None:
-            self._api = CliDocker(self.run, where=f"lab {self.name}")
+            cli = CliDocker(self.run, where=f"lab {self.name}")
+            self._api = LabDocker(StreamDocker(lambda: self._open_channel(DIAL)), cli)
         return self._api
 
+    def paths(self) -> dict[str, str]:
+        """How the lab's engine and facts are reached now (``doctor --lab``)."""
+        self.docker()
+        assert self._api is not None
+        return {"engine": self._api.path(), "facts": self._facts.path()}
+
     def _probe(self, kind: str, *args: str) -> Any:
+        try:
+            return self._facts.ask(kind, *args)
+        except ValueError as exc:  # the probe itself failed there
+            raise TargetError(
+                f"lab {self.name}: cannot read {kind} there: {exc}",
+                hint="the lab needs python3 for probes",
+            ) from exc
+        except Unavailable:
+            return self._probe_once(kind, *args)
+
+    def _probe_once(self, kind: str, *args: str) -> Any:
+        """The fallback: a python3 for this one fact."""
         argv = " ".join(shlex.quote(a) for a in (kind, *args))
         res = self._exec(kind, f"python3 - {argv}", timeout=30, stdin=_PROBE_SOURCE)
         if not res.ok:
@@ -195,6 +221,10 @@ class SSHTarget(HostProbes):
         error (tens of ms even on a fast link) is enough to make a log line that
         a step's first command wrote seem older than the step.
         """
+        try:
+            return float(self._facts.ask("now"))
+        except (Unavailable, ValueError, TypeError):
+            pass
         res = self._exec("date +%s.%N", "date +%s.%N", timeout=10)
         try:
             return float(res.stdout.strip())
@@ -202,6 +232,9 @@ class SSHTarget(HostProbes):
             return time.time()
 
     def close(self) -> None:
+        self._facts.close()
+        if self._api is not None:
+            self._api.close()
         self._client.close()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -234,6 +267,15 @@ class SSHTarget(HostProbes):
             code in (_TIMEOUT_EXIT, 128 + 9) and time.monotonic() - output.started >= timeout
         )
         return output.result(code, timed_out=timed_out)
+
+    def _open_channel(self, command: str) -> paramiko.Channel:
+        """An exec channel running ``command`` that stays open: the caller owns it."""
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise self._lost(command, "the connection is closed")
+        channel = transport.open_session(timeout=10)
+        channel.exec_command(command)
+        return channel
 
     @contextmanager
     def _channel(self, shown: str) -> Iterator[paramiko.Channel]:

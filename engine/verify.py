@@ -79,7 +79,9 @@ def evaluate(
     """
     results = [check.evaluate(ctx) for check in checks]
     started = time.monotonic()
-    pause = 0.05
+    # Most state settles within tens of ms (a container --rm removes after its stop,
+    # a server starts listening): look again soon, then less and less often.
+    pause = 0.02
     while True:
         failing = [i for i, r in enumerate(results) if not r.ok]
         budget = min(settle_timeout, min((checks[i].settle_seconds for i in failing), default=0))

@@ -1,21 +1,68 @@
 """The ``docker hostnet`` app (Typer): commands live in ``commands/``, one module each;
-``run`` is the one place where errors become messages and exit codes."""
+``run`` is the one place where errors become messages and exit codes.
+
+Building the app imports Typer and the command modules only: each command
+imports the engine (and Rich) when it runs, so ``--help`` and shell completion
+(the program runs on every Tab) never load the lesson model or the targets.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import traceback
+from collections.abc import Callable
+from typing import Any
 
 import typer
-from rich.markup import escape
 
-from hostnet.engine import __version__
-from hostnet.engine.errors import ExitCode, HostnetError
+from .commands import COMMANDS, register_all
+from .context import state
+from .funnel import guarded
 
-from .commands import register_all
-from .context import err, state
-from .render import hang
+
+def _coerce_plain_values_without_pydantic() -> None:
+    """Typer (0.2x) coerces each option's value with a pydantic TypeAdapter built on
+    first use: importing pydantic's adapter machinery and building one cost about
+    50 ms at every start, even for values that need no coercion at all: an absent
+    value (None, which Typer returns unchanged), a string for a ``str``, strings
+    for a ``list[str]``. Those are answered here as the adapter answers them;
+    every other value (a Path, a number) goes to Typer's own adapter. A Typer
+    without this hook is left alone."""
+    core = getattr(typer, "core", None)
+    param_class: Any = getattr(core, "_TyperParameter", None)
+    build = getattr(param_class, "get_runtime_param", None)
+    if build is None or getattr(build, "plain_first", False):
+        return
+
+    def plain(annotation: Any, value: Any) -> tuple[bool, Any]:
+        if annotation is str and isinstance(value, str):
+            return True, value
+        strings = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        if annotation == list[str] and strings:
+            return True, list(value)
+        return False, None
+
+    class PlainFirst:
+        def __init__(self, param: Any, build: Callable[[Any], Any]) -> None:
+            self._param = param
+            self._build = build
+
+        def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+            if value is None:  # as Typer's RuntimeParam.coerce answers None
+                return () if param.multiple or param.nargs == -1 else None
+            done, coerced = plain(getattr(param.type_descriptor, "annotation", None), value)
+            if done:
+                return coerced
+            return self._build(self._param).coerce(value, param=param, ctx=ctx)
+
+    def get_runtime_param(self: Any) -> Any:
+        return PlainFirst(self, build)
+
+    get_runtime_param.plain_first = True  # type: ignore[attr-defined]
+    param_class.get_runtime_param = get_runtime_param
+
+
+_coerce_plain_values_without_pydantic()
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every step passed; 1 a step's verification failed; 2 bad command line; "
@@ -26,22 +73,12 @@ EXIT_CODES_HELP = (
 
 def _version(value: bool) -> None:
     if value:
+        from hostnet.engine import __version__
+
         print(f"docker-hostnet {__version__}")
         raise typer.Exit()
 
 
-app = typer.Typer(
-    name="hostnet",
-    help="Learn Docker's host network driver hands-on: lessons that run real commands "
-    "and verify the result on your machine.\n\n" + EXIT_CODES_HELP,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,  # one error funnel in run(); locals may hold secrets
-    rich_markup_mode=None,
-)
-
-
-@app.callback()
 def _main(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
     version: bool = typer.Option(
@@ -51,7 +88,32 @@ def _main(
     state.debug = state.debug or debug
 
 
-register_all(app)
+def build(only: str | None = None) -> typer.Typer:
+    """The app; with ``only``, just that command under the same root (its options,
+    help and errors are the same), since Typer builds every command's options on
+    each start and a learner runs one command at a time."""
+    made = typer.Typer(
+        name="hostnet",
+        help="Learn Docker's host network driver hands-on: lessons that run real commands "
+        "and verify the result on your machine.\n\n" + EXIT_CODES_HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,  # one error funnel in run(); locals may hold secrets
+        rich_markup_mode=None,
+    )
+    made.callback()(_main)
+    register_all(made, only=only)
+    return made
+
+
+app = build()
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """Only the command ``args`` name (after ``--debug``, the one root option that
+    may come before it), else the whole app (``--help``, completion, a typo)."""
+    rest = args[1:] if args[:1] == ["--debug"] else args
+    return build(only=rest[0]) if rest and rest[0] in COMMANDS else app
 
 
 def _quiet_libraries(debug: bool) -> None:
@@ -65,70 +127,11 @@ def _quiet_libraries(debug: bool) -> None:
 
 
 def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> int:
-    """Run the app; the one place errors become messages and exit codes."""
+    """Run the app; errors become messages and exit codes in :func:`.funnel.guarded`."""
     state.docker_flags = docker_flags
     state.as_plugin = as_plugin
     state.debug = "--debug" in args or os.environ.get("HOSTNET_DEBUG") == "1"
     _quiet_libraries(state.debug)
     prog = state.prog
-    try:
-        with _interrupt_on_plugin_socket_eof():
-            app(args=args, prog_name=prog)  # Typer exits through SystemExit
-        return ExitCode.OK
-    except SystemExit as exc:
-        # Typer maps usage errors to 2 and Ctrl-C to 130 already.
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except HostnetError as exc:
-        hang(err, "[bold red]error:[/] ", exc.message)
-        if exc.hint:
-            hang(err, "hint: ", exc.hint)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        return ExitCode.INTERRUPTED
-    except Exception as exc:
-        if state.debug:
-            traceback.print_exc()
-        else:
-            err.print(
-                f"[bold red]internal error:[/] {escape(repr(exc))}\n"
-                "This is a bug in docker-hostnet; run again with --debug for the traceback."
-            )
-        return ExitCode.INTERNAL
-
-
-class _interrupt_on_plugin_socket_eof:
-    """Without a terminal, the Docker CLI signals Ctrl-C by closing the plugin socket.
-
-    docker/cli connects plugins to ``DOCKER_CLI_PLUGIN_SOCKET`` (an abstract
-    unix socket on Linux, written ``@name``); EOF there means "stop", which we
-    turn into SIGINT so the same cleanup path runs.
-    """
-
-    def __enter__(self) -> None:
-        import signal
-        import socket
-        import threading
-
-        address = os.environ.get("DOCKER_CLI_PLUGIN_SOCKET")
-        if not address:
-            return
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect("\0" + address[1:] if address.startswith("@") else address)
-        except OSError:
-            sock.close()
-            return
-
-        def watch() -> None:
-            try:
-                while sock.recv(1):
-                    pass
-            except OSError:
-                pass
-            os.kill(os.getpid(), signal.SIGINT)
-
-        threading.Thread(target=watch, name="plugin-socket", daemon=True).start()
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    # Typer exits through SystemExit
+    return guarded(lambda: _app_for(args)(args=args, prog_name=prog))

@@ -1,41 +1,25 @@
-"""What every command shares: the docker flags we were called with, consoles, helpers."""
+"""What every command shares: the docker flags we were called with, consoles, helpers,
+the options several commands take.
+
+Nothing heavy is imported here: Typer builds every command's options from this
+module on every start (``--help``, shell completion on each Tab), so Rich, the
+lesson model and the targets are imported only when a command uses them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from hostnet.engine.loader import find_lesson
-from hostnet.engine.model import Lesson
-from hostnet.engine.progress import ProgressStore
-from hostnet.engine.targets import LocalTarget, Target
+if TYPE_CHECKING:
+    from hostnet.engine.model import Lesson
+    from hostnet.engine.progress import ProgressStore
+    from hostnet.engine.targets import Target
 
-LEARNER = "local"  # the CLI keeps one progress file per user
+from .consoles import LEARNER, State, err, out, state
 
-
-@dataclass
-class State:
-    docker_flags: dict[str, str] = field(default_factory=dict)
-    as_plugin: bool = False
-    debug: bool = False
-
-    @property
-    def prog(self) -> str:
-        return "docker hostnet" if self.as_plugin else "hostnet"
-
-
-state = State()
-# On a terminal, prose is word-wrapped to its width (render.hang adds a hanging
-# indent) and command output keeps its lines as the command printed them. To a
-# pipe or a file, nothing is wrapped (soft_wrap): lines stay whole for grep.
-# Rich honours NO_COLOR and drops styling when the output is not a terminal.
-out = Console(highlight=False, emoji=False)  # emoji=False: ":100:" is a line number
-err = Console(stderr=True, highlight=False, emoji=False)
-for _console in (out, err):
-    _console.soft_wrap = not _console.is_terminal
+__all__ = ["LEARNER", "State", "err", "out", "state"]
 
 
 def make_target(lab: str | None = None, url: str | None = None) -> Target:
@@ -51,6 +35,8 @@ def make_target(lab: str | None = None, url: str | None = None) -> Target:
         from hostnet.engine.ssh import SSHTarget
 
         return SSHTarget.open(url, url=url)  # not a registered lab: named by its URL
+    from hostnet.engine.targets import LocalTarget
+
     return LocalTarget(
         docker_host=state.docker_flags.get("host") or None,
         context=state.docker_flags.get("context") or None,
@@ -68,10 +54,14 @@ def parse_vars(pairs: list[str]) -> dict[str, str]:
 
 
 def load(ref: str, var: list[str] | None = None) -> Lesson:
+    from hostnet.engine.loader import find_lesson
+
     return find_lesson(ref, values=parse_vars(var or []))
 
 
 def store() -> ProgressStore:
+    from hostnet.engine.progress import ProgressStore
+
     return ProgressStore()
 
 

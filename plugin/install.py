@@ -17,10 +17,10 @@ from pathlib import Path
 
 from hostnet.engine.errors import EnvironmentProblem
 
-from .protocol import METADATA_COMMAND, metadata
+from .protocol import METADATA_COMMAND, SYSTEM_PLUGIN_DIR, metadata
 
 EXECUTABLE = "docker-hostnet"
-SYSTEM_DIR = Path("/usr/local/lib/docker/cli-plugins")
+SYSTEM_DIR = Path(SYSTEM_PLUGIN_DIR)
 
 
 def plugin_dir(*, system: bool) -> Path:

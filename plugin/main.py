@@ -3,7 +3,8 @@
 The Docker CLI runs ``docker-hostnet docker-cli-plugin-metadata`` before every
 ``docker hostnet …`` and for every ``docker --help``, so that answer comes
 first and imports nothing but the standard library. Everything heavy (Typer,
-the docker SDK, the engine) is imported only for a real command.
+the docker SDK, the engine) is imported only for a real command. ``lessons``,
+the first command a learner types, is answered without Typer as well.
 """
 
 from __future__ import annotations
@@ -71,9 +72,23 @@ def main(argv: list[str] | None = None) -> None:
     as_plugin = "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND" in os.environ or argv[1:2] == [PLUGIN_NAME]
     if as_plugin and (split := split_docker_argv(argv)) is not None:
         docker_flags, args = split
+    if args in (["lessons"], ["lessons", "--json"]):
+        sys.exit(_lessons(as_json=len(args) == 2, as_plugin=as_plugin))
     from .app import run  # heavy imports start here
 
     sys.exit(run(args, docker_flags=docker_flags, as_plugin=as_plugin))
+
+
+def _lessons(*, as_json: bool, as_plugin: bool) -> int:
+    """``lessons`` as a learner types it, without building the Typer app (half of its
+    start-up): the same listing and the same error funnel as ``app.run``."""
+    from .consoles import state
+    from .funnel import guarded
+    from .listing import list_lessons
+
+    state.as_plugin = as_plugin
+    state.debug = os.environ.get("HOSTNET_DEBUG") == "1"
+    return guarded(lambda: list_lessons(as_json=as_json))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import json
 PLUGIN_NAME = "hostnet"
 METADATA_COMMAND = "docker-cli-plugin-metadata"
 HOOK_COMMAND = "docker-cli-plugin-hooks"
+# Where the docker CLI finds plugins for every user (docker/cli cli-plugins/manager).
+SYSTEM_PLUGIN_DIR = "/usr/local/lib/docker/cli-plugins"
 
 
 def metadata() -> dict[str, str]:

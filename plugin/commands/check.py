@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from hostnet.engine.errors import ExitCode, LessonError
-from hostnet.engine.model import Lesson
-from hostnet.engine.progress import StepProgress
-from hostnet.engine.session import LessonSession
 
 from ..context import (
     LEARNER,
@@ -24,7 +19,10 @@ from ..context import (
     out,
     store,
 )
-from ..render import TerminalRenderer
+
+if TYPE_CHECKING:
+    from hostnet.engine.model import Lesson
+    from hostnet.engine.progress import StepProgress
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +47,11 @@ def register(app: typer.Typer) -> None:
         Questions the step asks (what you saw) are prompted for, or given in
         order with --answer.
         """
+        from hostnet.engine.errors import ExitCode
+        from hostnet.engine.session import LessonSession
+
+        from ..render import TerminalRenderer
+
         lesson = load(ref, var)
         progress = store()
         index = _step_index(lesson, step_ref, progress.lesson(LEARNER, lesson.id))
@@ -86,6 +89,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _step_index(lesson: Lesson, ref: str | None, saved: dict[str, StepProgress]) -> int:
+    from hostnet.engine.errors import LessonError
+
     if ref is None:
         pending = [
             i

@@ -7,10 +7,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-
-from hostnet.engine.doctor import examine
-from hostnet.engine.errors import ExitCode
 
 from ..context import LabOption, TargetOption, make_target, out
 
@@ -26,6 +22,11 @@ def register(app: typer.Typer) -> None:
         target_url: TargetOption = None,
     ) -> None:
         """Check the prerequisites of the lessons and say how to fix what is missing."""
+        from rich.markup import escape
+
+        from hostnet.engine.doctor import examine
+        from hostnet.engine.errors import ExitCode
+
         target = make_target(lab, target_url)
         try:
             findings = examine(target, image=image)

@@ -6,11 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-
-from hostnet.engine.errors import EnvironmentProblem
-from hostnet.engine.labs import netns, registry, vm
-from hostnet.engine.labs.spec import LabSpec
 
 from ..context import out
 
@@ -34,6 +29,12 @@ def add(
     url: Annotated[str | None, typer.Option(help="Instead: ssh://user@host:port.")] = None,
 ) -> None:
     """Register a lab reached over SSH."""
+    from rich.markup import escape
+
+    from hostnet.engine.errors import EnvironmentProblem
+    from hostnet.engine.labs import registry
+    from hostnet.engine.labs.spec import LabSpec
+
     if ssh_config is not None and not ssh_config.exists():
         raise typer.BadParameter(f"{ssh_config} does not exist", param_hint="--ssh-config")
     if (url is None) == (ssh_config is None):
@@ -50,6 +51,10 @@ def add(
 @lab_app.command("list")
 def list_labs() -> None:
     """List the registered labs."""
+    from rich.markup import escape
+
+    from hostnet.engine.labs import registry
+
     labs = registry.load()
     if not labs:
         out.print("No labs registered. `docker hostnet lab add --help` shows how.")
@@ -60,6 +65,10 @@ def list_labs() -> None:
 @lab_app.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="The lab's name.")]) -> None:
     """Forget a registered lab (the VM itself is not touched)."""
+    from rich.markup import escape
+
+    from hostnet.engine.labs import registry
+
     found = registry.remove(name)
     out.print(
         f"Lab {escape(name)} removed." if found else f"No lab named {escape(name)}; nothing to do."
@@ -91,6 +100,10 @@ def up(
     ] = None,
 ) -> None:
     """Make a lab host on this Linux machine (a VM or a netns lab), and register it."""
+    from rich.markup import escape
+
+    from hostnet.engine.labs import netns, registry, vm
+
     if netns_ == vm_:
         raise typer.BadParameter("choose one: --vm or --netns", param_hint="--vm / --netns")
     if vm_:
@@ -119,6 +132,10 @@ def up(
 def down(name: Annotated[str, typer.Argument(help="The lab made with `lab up`.")]) -> None:
     """Remove a lab made with `lab up` completely: a VM (qemu, its disk, its port) or a
     netns lab (processes, namespace, interfaces, files)."""
+    from rich.markup import escape
+
+    from hostnet.engine.labs import netns, registry, vm
+
     removed = vm.down(name) if vm.find(name) is not None else netns.down(name)
     registry.remove(name)
     out.print(

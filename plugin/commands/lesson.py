@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from hostnet.engine.errors import ExitCode
-from hostnet.engine.netmap.live import map_event
-from hostnet.engine.session import LessonSession
-
 from ..context import (
     LEARNER,
     LabOption,
@@ -23,8 +19,6 @@ from ..context import (
     state,
     store,
 )
-from ..interactive import Walkthrough
-from ..render import JsonRenderer, TerminalRenderer
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +43,13 @@ def register(app: typer.Typer) -> None:
         h hint, m the live network map, s skip, q quit. Progress is saved after
         each step.
         """
+        from hostnet.engine.errors import ExitCode
+        from hostnet.engine.netmap.live import map_event
+        from hostnet.engine.session import LessonSession
+
+        from ..interactive import Walkthrough
+        from ..render import JsonRenderer, TerminalRenderer
+
         chosen = load(ref, var)
         progress = store()
         target = make_target(lab, target_url)

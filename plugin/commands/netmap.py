@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hostnet.engine.netmap import read_map
-
 from ..context import LabOption, TargetOption, make_target, out
-from ..mapview import draw_map
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +36,10 @@ def register(app: typer.Typer) -> None:
         Nothing runs inside your containers. Without root, socket owners and the
         interfaces inside containers are hidden, and the map says so.
         """
+        from hostnet.engine.netmap import read_map
+
+        from ..mapview import draw_map
+
         target = make_target(lab, target_url)
         try:
             picture = read_map(target)

@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from hostnet.engine.errors import UsageError
-from hostnet.engine.loader import find_lesson, load_all
-from hostnet.engine.session import LessonSession
-
 from ..context import LEARNER, LabOption, TargetOption, make_target, out, store
 
 
@@ -27,6 +23,10 @@ def register(app: typer.Typer) -> None:
         target_url: TargetOption = None,
     ) -> None:
         """Run the lessons' cleanup (their containers, networks) and clear your progress."""
+        from hostnet.engine.errors import UsageError
+        from hostnet.engine.loader import find_lesson, load_all
+        from hostnet.engine.session import LessonSession
+
         lessons = [find_lesson(ref)] if ref else load_all()
         names = ", ".join(str(lesson.number) for lesson in lessons)
         if not yes:

@@ -6,21 +6,23 @@ from typing import Annotated
 
 import typer
 
-from .. import install as installer
 from ..context import out
+from ..protocol import SYSTEM_PLUGIN_DIR
 
 
 def register(app: typer.Typer) -> None:
     @app.command("install")
     def install(
         system: Annotated[
-            bool, typer.Option("--system", help=f"For every user: {installer.SYSTEM_DIR}.")
+            bool, typer.Option("--system", help=f"For every user: {SYSTEM_PLUGIN_DIR}.")
         ] = False,
         force: Annotated[
             bool, typer.Option("--force", help="Replace a file that is not ours.")
         ] = False,
     ) -> None:
         """Install `docker hostnet` into the Docker CLI plugin directory."""
+        from .. import install as installer
+
         path = installer.install(system=system, force=force)
         out.print(f"Installed {path}")
         out.print(installer.verify_listed())
@@ -32,6 +34,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Remove `docker hostnet` from the Docker CLI plugin directory."""
+        from .. import install as installer
+
         path = installer.uninstall(system=system)
         out.print(f"Removed {path}" if path else "docker-hostnet was not installed there")
 
@@ -44,11 +48,15 @@ def register(app: typer.Typer) -> None:
     @hints.command("enable")
     def enable() -> None:
         """Register the hook in the docker CLI's config.json."""
+        from .. import install as installer
+
         out.print(installer.set_hooks(enabled=True))
 
     @hints.command("disable")
     def disable() -> None:
         """Remove the hook from the docker CLI's config.json."""
+        from .. import install as installer
+
         out.print(installer.set_hooks(enabled=False))
 
     app.add_typer(hints, name="hints")

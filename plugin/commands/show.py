@@ -6,8 +6,6 @@ import sys
 
 import typer
 
-from hostnet.engine.markdown import lesson_markdown
-
 from ..context import LessonArg, VarOption, load
 
 
@@ -15,4 +13,6 @@ def register(app: typer.Typer) -> None:
     @app.command("show")
     def show(ref: LessonArg, var: VarOption = None) -> None:
         """Print a lesson as Markdown (handouts, docs)."""
+        from hostnet.engine.markdown import lesson_markdown
+
         sys.stdout.write(lesson_markdown(load(ref, var)))

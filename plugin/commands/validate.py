@@ -6,11 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-
-from hostnet.engine.errors import ExitCode
-from hostnet.engine.lint import lint
-from hostnet.engine.loader import lesson_files
 
 from ..context import err, out
 
@@ -24,6 +19,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Check lesson files: schema, variables, step ids, hints. Exit 3 on errors."""
+        from rich.markup import escape
+
+        from hostnet.engine.errors import ExitCode
+        from hostnet.engine.lessonfiles import lesson_files
+        from hostnet.engine.lint import lint
+
         files: list[Path] = []
         wanted: list[Path | None] = list(paths) if paths else [None]
         for path in wanted:

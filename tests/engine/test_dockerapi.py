@@ -1,9 +1,10 @@
-"""The three DockerApi implementations give the same answers on the same engine."""
+"""The DockerApi implementations give the same answers on the same engine (the Engine
+API through a ``docker system dial-stdio`` stream, as labs are reached, included)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import docker
 import pytest
@@ -17,19 +18,26 @@ from hostnet.engine.dockerapi import (
     SocketDocker,
 )
 from hostnet.engine.dockerapi.model import split_tag
+from hostnet.engine.dockerapi.stream import DIAL, LabDocker, StreamDocker
 from hostnet.engine.errors import EnvironmentProblem
 from hostnet.engine.targets import LocalTarget
+from tests.support.channels import Opener
 
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture(params=["socket", "sdk", "cli"])
-def api(request: pytest.FixtureRequest, docker_client: object) -> DockerApi:
+@pytest.fixture(params=["socket", "sdk", "cli", "stream"])
+def api(request: pytest.FixtureRequest, docker_client: object) -> Iterator[DockerApi]:
     if request.param == "socket":
-        return SocketDocker("/var/run/docker.sock")
-    if request.param == "sdk":
-        return SdkDocker(docker.from_env(version="auto"))
-    return CliDocker(LocalTarget().run, where="local")
+        yield SocketDocker("/var/run/docker.sock")
+    elif request.param == "sdk":
+        yield SdkDocker(docker.from_env(version="auto"))
+    elif request.param == "cli":
+        yield CliDocker(LocalTarget().run, where="local")
+    else:
+        opener = Opener()
+        yield StreamDocker(lambda: opener(DIAL))
+        opener.close()
 
 
 @pytest.fixture
@@ -139,3 +147,33 @@ def _events_until(
         if any(seen(e) for e in events) or time.monotonic() > deadline:
             return events
         time.sleep(0.1)
+
+
+def test_a_stream_that_ended_is_opened_again(docker_client: object) -> None:
+    opener = Opener()
+    try:
+        api = StreamDocker(lambda: opener(DIAL))
+        version = api.version()
+        api.info()
+        assert len(opener.opened) == 1  # keep-alive: one dial-stdio for both calls
+        opener.opened[0].proc.kill()
+        assert api.version() == version
+        assert len(opener.opened) == 2
+    finally:
+        opener.close()
+
+
+def test_a_lab_engine_without_the_stream_is_asked_with_the_cli(docker_client: object) -> None:
+    opener = Opener(replace={DIAL: "echo 'unknown command: docker system dial-stdio' >&2; exit 1"})
+    try:
+        cli = CliDocker(LocalTarget().run, where="local")
+        api = LabDocker(StreamDocker(lambda: opener(DIAL)), cli)
+        assert api.version() == cli.version()
+        assert api.inspect_container("hostnet_no_such_container") is None
+        assert api.last_problem is not None
+        assert api.path().startswith("the docker CLI, one process per call")
+        working = LabDocker(StreamDocker(lambda: Opener()(DIAL)), cli)
+        assert working.path().startswith("the Engine API over the SSH connection")
+        working.close()
+    finally:
+        opener.close()

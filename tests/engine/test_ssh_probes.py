@@ -144,3 +144,22 @@ def _events_until(
         if any(e.action == action for e in events) or time.monotonic() > deadline:
             return events
         time.sleep(0.1)
+
+
+def test_one_probe_process_and_one_engine_stream_serve_the_lab(lab_and_server) -> None:  # type: ignore[no-untyped-def]
+    """Facts and engine calls each go through one long-lived process on the lab, and
+    their answers are the ones the one-shot ways give; doctor --lab says so."""
+    from hostnet.engine.doctor import examine
+    from hostnet.engine.probes import listener_from_json
+
+    _lab, target, _pid = lab_and_server
+    for _ in range(3):
+        fast = target.listeners(PORT)
+        once = tuple(listener_from_json(x) for x in target._probe_once("listeners", str(PORT)))
+        assert fast and fast == once  # the server (netlink) and a python3 of its own (/proc)
+        assert target.docker().version()
+    findings = {f.name: f for f in examine(target, image="hostnet/no-such-image:never")}
+    assert findings["lab engine"].level == "ok", findings["lab engine"]
+    assert "docker system dial-stdio" in findings["lab engine"].detail
+    assert findings["lab facts"].level == "ok", findings["lab facts"]
+    assert "one python3 process" in findings["lab facts"].detail
