@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .enginekind import ROOTLESS_DOCS, EngineKind, engine_kind
 from .errors import EnvironmentProblem
 from .targets import Target
 
@@ -88,6 +89,7 @@ def _engine(target: Target, image: str) -> list[Finding]:
         )
     else:
         findings.append(Finding("docker engine", "ok", f"{version} on {system}"))
+    findings.append(engine_mode(engine_kind(info)))
     if api.image_present(image):
         findings.append(Finding("lesson image", "ok", f"{image} is present"))
     else:
@@ -101,6 +103,43 @@ def _engine(target: Target, image: str) -> list[Finding]:
             )
         )
     return findings
+
+
+def engine_mode(kind: EngineKind) -> Finding:
+    """Rootful or rootless, Docker or Podman: what that changes for the lessons."""
+    mode = "rootless" if kind.rootless else "rootful"
+    if kind.podman:
+        return Finding(
+            "engine mode",
+            "warn",
+            f"Podman {kind.version} ({mode}) answers the docker command",
+            "Podman words the -p warning of host mode differently and its inspect output "
+            "differs, so lessons 2 and 3 may fail where the network behaves alike; "
+            "the lessons are written for Docker Engine",
+        )
+    if kind.host_network_is_rootlesskits():
+        return Finding(
+            "engine mode",
+            "warn",
+            f"rootless Docker {kind.version}: --network host joins RootlessKit's network "
+            "namespace, not this machine's",
+            "ports of host-network containers do not appear on this machine's addresses, "
+            "so the lessons' checks on port 80 fail; published ports (-p) go through "
+            f"RootlessKit's port driver. Engine 29.5 and later share the host's ({ROOTLESS_DOCS})",
+        )
+    if kind.rootless:
+        return Finding(
+            "engine mode",
+            "ok",
+            f"rootless Docker {kind.version}: --network host shares this machine's network "
+            "namespace (RootlessKit's detach-netns mode, on by default from Engine 29.5)",
+        )
+    return Finding(
+        "engine mode",
+        "ok",
+        f"rootful Docker {kind.version}: --network host is the network namespace of the "
+        "engine's machine",
+    )
 
 
 def _tool(target: Target, name: str, install: str) -> Finding:

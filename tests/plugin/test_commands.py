@@ -94,6 +94,8 @@ def test_doctor(hostnet_bin: Path, clean_host: None) -> None:
     findings = {f["name"]: f for f in json.loads(res.stdout)}
     assert res.returncode == 0, res.stdout
     assert findings["docker engine"]["level"] == "ok" and findings["port 80"]["detail"] == "free"
+    mode = findings["engine mode"]  # this machine's engine is rootful Docker: no warning
+    assert mode["level"] == "ok" and mode["detail"].startswith("rootful Docker "), mode
     broken = hostnet(hostnet_bin, "doctor", DOCKER_HOST="unix:///tmp/hostnet-none.sock")
     assert (
         broken.returncode == 4
