@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Protocol
 
+from hostnet.engine.loader import find_lesson
+
 from .fakeslack import Call, FakeSlack
 from .harness import BotHarness
 from .requests import CHANNEL, FORM, slash_body
@@ -35,7 +37,8 @@ class Front(Protocol):
 
 
 class Learner:
-    """One learner: starts lesson 1, clicks Run on each step, answers the quiz."""
+    """One learner: starts lesson 1, makes each step's prediction (the right one),
+    clicks Run on each step, answers the quiz."""
 
     def __init__(
         self, user: str, harness: Front, fake: FakeSlack, quiz_answers: Sequence[int]
@@ -44,6 +47,13 @@ class Learner:
         self.harness = harness
         self.fake = fake
         self.quiz_answers = list(quiz_answers)
+        # Step number → the right choice: a step that asks for a prediction shows
+        # its Run button once the prediction is made.
+        self.predictions = {
+            k: step.predict.answer
+            for k, step in enumerate(find_lesson("1").steps, start=1)
+            if step.predict is not None
+        }
         self.thread_ts: str | None = None
         self.cursor = len(fake.calls)  # calls looked at so far: only this lesson's are new
         self.mine: list[Call] = []  # my thread's posted messages, in order
@@ -69,6 +79,15 @@ class Learner:
                     self.thread_ts = call.ts
             elif call.args.get("thread_ts") == self.thread_ts:
                 self.mine.append(call)
+
+    def _runnable(self, step: Call) -> bool:
+        """The step's message was updated with its Run button (after the prediction)."""
+        return any(
+            c.method == "chat.update"
+            and c.args.get("ts") == step.ts
+            and "hostnet.run" in c.buttons()
+            for c in list(self.fake.calls)
+        )
 
     def _wait(self, what: str, found: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + WAIT
@@ -102,9 +121,19 @@ class Learner:
             self.harness.dispatch(slash_body(self.user, "start 1", CHANNEL, url), FORM)
             self._wait("lesson thread", lambda: self.thread_ts)
             for k in range(1, STEPS + 1):
-                step = self._wait(
-                    f"step {k}", partial(self._post_with, "hostnet.run", f"Step {k} of {STEPS}")
-                )
+                if (choice := self.predictions.get(k)) is not None:
+                    action = f"hostnet.predict.{choice}"
+                    step = self._wait(
+                        f"step {k}'s prediction",
+                        partial(self._post_with, action, f"Step {k} of {STEPS}"),
+                    )
+                    self.harness.click(self.user, step, action, settle=False)
+                    self._wait(f"step {k}'s Run button", partial(self._runnable, step))
+                else:
+                    step = self._wait(
+                        f"step {k}",
+                        partial(self._post_with, "hostnet.run", f"Step {k} of {STEPS}"),
+                    )
                 after = self.mine.index(step)
                 clicked = time.monotonic()
                 self.harness.click(self.user, step, "hostnet.run", settle=False)
