@@ -80,14 +80,16 @@ class Learner:
             elif call.args.get("thread_ts") == self.thread_ts:
                 self.mine.append(call)
 
-    def _runnable(self, step: Call) -> bool:
-        """The step's message was updated with its Run button (after the prediction)."""
-        return any(
-            c.method == "chat.update"
-            and c.args.get("ts") == step.ts
-            and "hostnet.run" in c.buttons()
-            for c in list(self.fake.calls)
-        )
+    def _runnable(self, step: Call) -> Call | None:
+        """The step's message as updated with its Run button (after the prediction)."""
+        for c in list(self.fake.calls):
+            if (
+                c.method == "chat.update"
+                and c.args.get("ts") == step.ts
+                and "hostnet.run" in c.buttons()
+            ):
+                return Call(c.method, c.args, step.ts)
+        return None
 
     def _wait(self, what: str, found: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + WAIT
@@ -128,15 +130,16 @@ class Learner:
                         partial(self._post_with, action, f"Step {k} of {STEPS}"),
                     )
                     self.harness.click(self.user, step, action, settle=False)
-                    self._wait(f"step {k}'s Run button", partial(self._runnable, step))
+                    runnable = self._wait(f"step {k}'s Run button", partial(self._runnable, step))
                 else:
+                    runnable = None
                     step = self._wait(
                         f"step {k}",
                         partial(self._post_with, "hostnet.run", f"Step {k} of {STEPS}"),
                     )
                 after = self.mine.index(step)
                 clicked = time.monotonic()
-                self.harness.click(self.user, step, "hostnet.run", settle=False)
+                self.harness.click(self.user, runnable or step, "hostnet.run", settle=False)
                 verdict = self._wait(f"result of step {k}", partial(self._verdict, k, after))
                 self.latencies.append(verdict.at - clicked)
                 if "passed*" not in verdict.text():
