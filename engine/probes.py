@@ -46,12 +46,7 @@ class Listener:
 
     @property
     def endpoint(self) -> str:
-        """``0.0.0.0:80``, ``[::]:80``."""
-        return (
-            f"[{self.address}]:{self.port}"
-            if ":" in self.address
-            else f"{self.address}:{self.port}"
-        )
+        return endpoint(self.address, self.port)
 
 
 @dataclass(frozen=True)
@@ -203,6 +198,11 @@ class Probes(Protocol):
 
 
 # -------------------------------------------------------------- JSON → dataclasses
+
+
+def endpoint(address: str, port: int) -> str:
+    """``0.0.0.0:80``, ``[::]:80``: an IPv6 address in brackets."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def listener_from_json(raw: Mapping[str, Any]) -> Listener:

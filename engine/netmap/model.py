@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..probes import endpoint
+
 Reach = Literal["loopback", "host", "bridge", "unknown"]
 """Where a listening socket answers from:
 
@@ -91,11 +93,7 @@ class Socket:
 
     @property
     def endpoint(self) -> str:
-        return (
-            f"[{self.address}]:{self.port}"
-            if ":" in self.address
-            else f"{self.address}:{self.port}"
-        )
+        return endpoint(self.address, self.port)
 
     @property
     def owner_names(self) -> tuple[str, ...]:
