@@ -44,17 +44,19 @@ def examine(target: Target, *, image: str = "nginx", port: int = 80) -> list[Fin
 
 
 def _lab_paths(target: Target) -> list[Finding]:
-    """On a lab: how its engine and its facts are reached (one process each for the
-    lesson, or one per question where the lab cannot run them)."""
+    """On a lab: how its engine, its facts and its commands are reached (one process
+    each for the lesson, or one per question where the lab cannot run them)."""
     paths = getattr(target, "paths", None)
     if not callable(paths):
         return []
     found: dict[str, str] = paths()
-    engine, facts = found["engine"], found["facts"]
+    engine, facts, commands = found["engine"], found["facts"], found["commands"]
     return [
         Finding("lab engine", "warn" if "one process per call" in engine else "ok", engine,
                 "docker CLI 18.09 or later on the lab gives `docker system dial-stdio`"),
         Finding("lab facts", "warn" if "per fact" in facts else "ok", facts,
+                "python3 3.8 or later on the lab"),
+        Finding("lab commands", "warn" if "per command" in commands else "ok", commands,
                 "python3 3.8 or later on the lab"),
     ]  # fmt: skip
 

@@ -8,9 +8,11 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
 * Host keys are pinned: known_hosts (the config's UserKnownHostsFile, else
   ~/.ssh/known_hosts) must know the lab, unless the config says
   ``StrictHostKeyChecking no`` (Vagrant's does).
-* Commands are wrapped in coreutils ``timeout``, which kills the command's
-  whole process group on the lab when its time is up; the local deadline is a
-  backstop for a lab that stops answering.
+* Commands run one after another in one long-lived python3 on the lab
+  (:mod:`.runserver`), which kills a command's whole process group when its time
+  is up or when the step stops waiting for it. Where that cannot run, each
+  command is an sshd session of its own, wrapped in coreutils ``timeout``. The
+  local deadline is a backstop for a lab that stops answering.
 * A dead link (a lab that vanished from the network, a cable pulled) is noticed
   within about ``_KEEPALIVE + _DEAD_AFTER`` seconds, even while a long command
   prints nothing: a keepalive goes out after ``_KEEPALIVE`` s of silence, and
@@ -51,6 +53,8 @@ from .dockerapi.stream import DIAL, LabDocker, StreamDocker
 from .errors import TargetError
 from .probes import HostProbes
 from .probeserver import ProbeServer, Unavailable
+from .runserver import CommandServer, Lost
+from .runserver import Unavailable as NoCommandServer
 from .streams import Output
 from .targets import SHELL_PRELUDE
 
@@ -73,6 +77,7 @@ class SSHTarget(HostProbes):
         self._client = client
         self._api: LabDocker | None = None
         self._facts = ProbeServer(self._open_channel)
+        self._commands = CommandServer(self._open_channel)
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -167,6 +172,19 @@ class SSHTarget(HostProbes):
     def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None
     ) -> CommandResult:
+        if self._commands.ready():
+            output = Output(command, on_output)
+            try:
+                ended = self._commands.run(
+                    SHELL_PRELUDE + command, timeout, output, backstop=_BACKSTOP
+                )
+            except Lost as exc:
+                raise self._lost(command, exc) from exc
+            except NoCommandServer:
+                pass  # another thread's command holds it: a session of its own
+            else:
+                code, timed_out = ended or (-1, True)
+                return output.result(code, timed_out=timed_out)
         # --norc: the login shell sshd started has read the start-up files already.
         wrapped = (
             f"exec timeout --kill-after=2 {max(timeout, 0.1):.3f} "
@@ -184,7 +202,11 @@ class SSHTarget(HostProbes):
         """How the lab's engine and facts are reached now (``doctor --lab``)."""
         self.docker()
         assert self._api is not None
-        return {"engine": self._api.path(), "facts": self._facts.path()}
+        return {
+            "engine": self._api.path(),
+            "facts": self._facts.path(),
+            "commands": self._commands.path(),
+        }
 
     def _probe(self, kind: str, *args: str) -> Any:
         try:
@@ -232,6 +254,7 @@ class SSHTarget(HostProbes):
             return time.time()
 
     def close(self) -> None:
+        self._commands.close()
         self._facts.close()
         if self._api is not None:
             self._api.close()

@@ -30,7 +30,7 @@ def test_answers_as_hostprobe_does_from_one_process(opener: Opener) -> None:
     assert abs(float(server.ask("now")) - time.time()) < 5
     assert len(opener.opened) == 1  # every question went to the one process
     server.close()
-    assert opener.opened[0].proc.poll() is not None  # and it ended with the server
+    assert opener.opened[0].proc.wait(timeout=5) is not None  # and it ended with the server
 
 
 def test_a_question_hostprobe_cannot_answer_is_its_error_and_the_server_goes_on(

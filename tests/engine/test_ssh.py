@@ -72,8 +72,13 @@ def test_two_labs_run_lesson_1_at_once(netns_labs, standin_image: str) -> None: 
     assert results == {labs[0].name: True, labs[1].name: True}
 
 
-def test_output_streams_and_hanging_commands_are_killed(netns_labs) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("way", ["command process", "session per command"])
+def test_output_streams_and_hanging_commands_are_killed(netns_labs, way: str) -> None:  # type: ignore[no-untyped-def]
+    """Both ways of running commands there: the lab's long-lived command process,
+    and (where that cannot run) an sshd session per command under `timeout`."""
     target = open_lab(netns_labs())
+    if way == "session per command":
+        target._commands.disabled = "this test"
     try:
         chunks: list[tuple[float, str]] = []
         started = time.monotonic()
@@ -91,6 +96,30 @@ def test_output_streams_and_hanging_commands_are_killed(netns_labs) -> None:  # 
         assert hung.timed_out and time.monotonic() - started < 8
         time.sleep(0.5)
         assert not _live_processes(["sleep", "301.5"])  # killed on the lab (same PID space)
+        assert target.run("exit 3", timeout=10).exit_code == 3
+        assert target.paths()["commands"].startswith(
+            "one python3 process" if way == "command process" else "one SSH session per command"
+        )
+    finally:
+        target.close()
+
+
+def test_a_step_that_stops_waiting_kills_its_command_on_the_lab(netns_labs) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or any error) while a lab command runs: the command is killed there,
+    and the next command runs as usual."""
+    target = open_lab(netns_labs())
+
+    def interrupt(stream: str, text: str) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            target.run("echo started; sleep 302.5", timeout=30, on_output=interrupt)
+        deadline = time.monotonic() + 5
+        while _live_processes(["sleep", "302.5"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _live_processes(["sleep", "302.5"])
+        assert target.run("echo next", timeout=10).stdout == "next\n"
     finally:
         target.close()
 

@@ -163,3 +163,5 @@ def test_one_probe_process_and_one_engine_stream_serve_the_lab(lab_and_server) -
     assert "docker system dial-stdio" in findings["lab engine"].detail
     assert findings["lab facts"].level == "ok", findings["lab facts"]
     assert "one python3 process" in findings["lab facts"].detail
+    assert findings["lab commands"].level == "ok", findings["lab commands"]
+    assert "runs every command" in findings["lab commands"].detail

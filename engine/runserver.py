@@ -1,0 +1,272 @@
+"""One long-lived process per lab that runs a lesson's commands, one after another.
+
+Each command over SSH used to be a session of its own: a channel, sshd's fork
+and the user's login shell, then coreutils ``timeout`` to kill the command's
+process group at its deadline, then bash. Here one python3 on the lab, started
+once over the lab's SSH connection, starts each command as bash in a session
+of its own and does what ``timeout`` did:
+
+* at the deadline it sends SIGTERM to the command's process group, and SIGKILL
+  2 s later if anything is left (exit 124, or 137 when SIGKILL was needed);
+* when its channel closes (the step was interrupted, the link dropped, the
+  client gave up at its backstop) it kills the running command's group and ends,
+  so a command never outlives the step that started it.
+
+Output is streamed back as it comes, in frames: one tag byte (``o`` stdout,
+``e`` stderr, ``x`` the end, with ``{"code", "timed_out"}``), the length in
+decimal and a newline, then the bytes. A request is one JSON line:
+``{"run": script, "timeout": seconds}``.
+
+The target keeps an sshd session per command as its fallback: a lab without a
+usable python3 (3.8 or newer) gets exactly what it always got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from .streams import Output
+
+_SERVE = r"""
+import json, os, select, signal, subprocess, sys, time
+GRACE = 2.0
+wake_r, wake_w = os.pipe()
+for fd in (wake_r, wake_w):
+    os.set_blocking(fd, False)
+signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+signal.signal(signal.SIGCHLD, lambda *_: None)
+out = sys.stdout.buffer
+pending = b""
+
+def send(tag, data=b""):
+    out.write(tag + b"%d\n" % len(data) + data)
+    out.flush()
+
+def request():
+    global pending
+    while b"\n" not in pending:
+        data = os.read(0, 65536)
+        if not data:
+            sys.exit(0)
+        pending += data
+    line, pending = pending.split(b"\n", 1)
+    return json.loads(line)
+
+def kill(proc, sig):
+    try:
+        os.killpg(proc.pid, sig)
+    except OSError:
+        pass
+
+def run(script, timeout):
+    global pending
+    try:
+        proc = subprocess.Popen(["bash", "--norc", "-c", script], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+    except OSError as exc:
+        send(b"e", ("cannot start bash: %s\n" % exc).encode())
+        return 127, False
+    pipes = {proc.stdout.fileno(): b"o", proc.stderr.fileno(): b"e"}
+    for fd in pipes:
+        os.set_blocking(fd, False)
+    signals, at = [signal.SIGTERM, signal.SIGKILL], time.monotonic() + timeout
+    while proc.poll() is None:
+        now = time.monotonic()
+        if now >= at and signals:
+            kill(proc, signals.pop(0))
+            at = now + GRACE
+            continue
+        ready = select.select([*pipes, 0, wake_r], [], [], max(0.0, at - now) if signals else None)[0]
+        for fd in ready:
+            if fd == wake_r:
+                os.read(wake_r, 512)
+            elif fd == 0:
+                data = os.read(0, 65536)
+                if not data:  # the client hung up: nobody waits for this command any more
+                    kill(proc, signal.SIGKILL)
+                    sys.exit(0)
+                pending += data
+            else:
+                forward(fd, pipes)
+    for fd in list(pipes):  # what it wrote before it ended (not what it left running)
+        forward(fd, pipes)
+        os.close(fd)
+    code = proc.returncode
+    timed_out = len(signals) < 2
+    if timed_out:
+        return (137 if not signals else 124), True
+    return (128 - code if code < 0 else code), False
+
+def forward(fd, pipes):
+    while fd in pipes:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if data:
+            send(pipes[fd], data)
+        else:
+            del pipes[fd]
+
+send(b"r")
+while True:
+    ask = request()
+    code, timed_out = run(ask["run"], float(ask["timeout"]))
+    send(b"x", json.dumps({"code": code, "timed_out": timed_out}).encode())
+"""
+COMMAND = f"exec python3 -c {shlex.quote(_SERVE)}"
+_TAGS = {b"o": "stdout", b"e": "stderr"}
+
+
+class Channel(Protocol):
+    def sendall(self, data: bytes) -> None: ...
+
+    def recv(self, size: int) -> bytes: ...
+
+    def settimeout(self, timeout: float | None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Unavailable(Exception):
+    """The command process is not there (it could not start, or another command
+    holds it): run this command the old way, an sshd session of its own."""
+
+
+class Lost(Exception):
+    """The command was sent, and then the channel or the process went away."""
+
+
+class CommandServer:
+    """The client side: :meth:`run` a script there, its output into an :class:`Output`."""
+
+    def __init__(self, open_channel: Callable[[str], Channel], *, start_timeout: float = 30.0):
+        self._open_channel = open_channel
+        self._start_timeout = start_timeout
+        self._channel: Channel | None = None
+        self._pending = b""
+        self._lock = threading.Lock()
+        self.disabled: str | None = None  # why the lab cannot run one (it never started)
+
+    def ready(self) -> bool:
+        """Whether commands can go to the process (starting it the first time)."""
+        if self.disabled is not None:
+            return False
+        with self._lock:
+            if self._channel is None:
+                with contextlib.suppress(Unavailable):
+                    self._start()
+            return self._channel is not None
+
+    def run(
+        self, script: str, timeout: float, output: Output, *, backstop: float
+    ) -> tuple[int, bool] | None:
+        """Run ``script`` (bash) for at most ``timeout`` s: its exit code and whether
+        it timed out there, or ``None`` when the lab had not answered ``backstop`` s
+        past the timeout (the command is then killed there).
+
+        Raises :class:`Unavailable` before anything was sent, :class:`Lost` after.
+        """
+        if self.disabled is not None:
+            raise Unavailable(self.disabled)
+        if not self._lock.acquire(blocking=False):  # a command from another thread runs
+            raise Unavailable("busy")
+        try:
+            if self._channel is None:
+                self._start()
+            try:
+                request = json.dumps({"run": script, "timeout": max(timeout, 0.1)})
+                self._send(request.encode() + b"\n")
+            except Lost as exc:
+                self._drop()
+                raise Unavailable(str(exc)) from exc
+            deadline = output.started + timeout + backstop
+            try:
+                return self._collect(output, deadline)
+            except BaseException:  # lost, past the backstop, Ctrl-C: the lab kills it
+                self._drop()
+                raise
+        finally:
+            self._lock.release()
+
+    def path(self) -> str:
+        """How commands run on the lab (``doctor --lab`` shows it)."""
+        if self.ready():
+            return "one python3 process on the lab runs every command"
+        return f"one SSH session per command (no command process: {self.disabled})"
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _collect(self, output: Output, deadline: float) -> tuple[int, bool] | None:
+        for tag, data in self._frames(deadline):
+            if tag == b"x":
+                end = json.loads(data)
+                return int(end["code"]), bool(end["timed_out"])
+            output.add(_TAGS[tag], data)  # type: ignore[arg-type]
+        self._drop()  # the backstop passed: closing the channel kills the command
+        return None
+
+    def _start(self) -> None:
+        try:
+            self._channel = self._open_channel(COMMAND)
+            tag, _ = next(self._frames(time.monotonic() + self._start_timeout))
+        except Lost as exc:
+            self._drop()
+            self.disabled = f"it could not start ({exc}; no python3 3.8+ there?)"
+            raise Unavailable(self.disabled) from exc
+        except Exception as exc:  # the channel could not open: the link, not python3
+            self._drop()
+            raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
+        if tag != b"r":
+            self._drop()
+            self.disabled = f"it said {tag!r}"
+            raise Unavailable(self.disabled)
+
+    def _frames(self, deadline: float) -> Iterator[tuple[bytes, bytes]]:
+        """Frames as they arrive, until the deadline (then the iteration just ends)."""
+        while True:
+            head, sep, rest = self._pending.partition(b"\n")
+            if sep and len(rest) >= int(head[1:]):
+                size = int(head[1:])
+                self._pending = rest[size:]
+                yield head[:1], rest[:size]
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._pending += self._recv(remaining)
+
+    def _recv(self, timeout: float) -> bytes:
+        assert self._channel is not None
+        try:
+            self._channel.settimeout(timeout)
+            data = self._channel.recv(65536)
+        except TimeoutError:
+            return b""
+        except Exception as exc:
+            raise Lost(f"{type(exc).__name__}: {exc}") from exc
+        if not data:
+            raise Lost("the lab's command process ended")
+        return data
+
+    def _send(self, data: bytes) -> None:
+        assert self._channel is not None
+        try:
+            self._channel.sendall(data)
+        except Exception as exc:
+            raise Lost(f"{type(exc).__name__}: {exc}") from exc
+
+    def _drop(self) -> None:
+        channel, self._channel, self._pending = self._channel, None, b""
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                channel.close()
