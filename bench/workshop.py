@@ -42,6 +42,7 @@ from typing import Any
 
 from workshop_labs import (
     LabProcs,
+    by_hand,
     host_port_80_listening,
     lab_memory,
     lab_memory_by_program,
@@ -172,12 +173,13 @@ def measure(
                     rounds[n].append(run_round(labs, n, 0.0, work, IMAGE))
             for n in paced_sizes:
                 paced.append(run_round(labs, n, interval, work, IMAGE))
+            hand = by_hand(labs[0], procs[:1], IMAGE)
             bot_rss_end = status_kib("self", "VmRSS")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Outcome(
         rounds, paced, idle_rss, idle_pss, idle_programs, bot_rss_start, bot_rss_end,
-        made.leftovers, port_80_before, time.monotonic() - began,
+        made.leftovers, port_80_before, hand, time.monotonic() - began,
     )  # fmt: skip
 
 

@@ -108,6 +108,40 @@ def lab_cpu(labs: list[LabProcs]) -> dict[tuple[int, str], float]:
     return found
 
 
+@dataclass
+class ByHand:
+    """Lesson 1 done by hand on one lab: its cost with no tool around the commands."""
+
+    lab_cpu: float  # CPU s of the lab's processes
+    machine_cpu: float  # CPU s of the whole machine (the lab's containers' runc and shims too)
+    wall: float
+
+
+def by_hand(lab: Any, procs: list[LabProcs], image: str) -> ByHand:
+    """bench/lesson1.sh (lesson 1's commands and checks in bash) run on ``lab`` over
+    its SSH connection, measured as a round is."""
+    import shlex
+
+    from hostnet.engine.ssh import SSHTarget
+
+    script = (Path(__file__).parent / "lesson1.sh").read_text()
+    target = SSHTarget.open(lab.name, ssh_config=lab.ssh_config)
+    try:
+        target.run("true", timeout=30)  # the connection's own start is not the lesson's
+        before, (busy0, _) = lab_cpu(procs), cpu_busy_jiffies()
+        res = target.run(f"bash -c {shlex.quote(script)} lesson1 {shlex.quote(image)}", timeout=120)
+        after, (busy1, _) = lab_cpu(procs), cpu_busy_jiffies()
+    finally:
+        target.close()
+    if not res.ok:
+        raise RuntimeError(f"bench/lesson1.sh failed on {lab.name}: {res.output.strip()[-300:]}")
+    return ByHand(
+        lab_cpu=sum(v - before.get(k, 0.0) for k, v in after.items()),
+        machine_cpu=(busy1 - busy0) / TICK,  # /proc/stat counts every CPU's jiffies
+        wall=res.duration,
+    )
+
+
 def host_port_80_listening() -> bool:
     """Whether anything listens on TCP port 80 in this (the host's) network namespace."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):

@@ -42,11 +42,20 @@ for fd in (wake_r, wake_w):
 signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
 signal.signal(signal.SIGCHLD, lambda *_: None)
 out = sys.stdout.buffer
-pending = b""
+pending, running = b"", None
 
 def send(tag, data=b""):
-    out.write(tag + b"%d\n" % len(data) + data)
-    out.flush()
+    try:
+        out.write(tag + b"%d\n" % len(data) + data)
+        out.flush()
+    except OSError:  # the client is gone
+        hang_up()
+
+def hang_up():
+    # Nobody waits for the running command any more: it goes, and so do we.
+    if running is not None:
+        kill(running, signal.SIGKILL)
+    os._exit(0)
 
 def request():
     global pending
@@ -65,7 +74,7 @@ def kill(proc, sig):
         pass
 
 def run(script, timeout):
-    global pending
+    global pending, running
     try:
         proc = subprocess.Popen(["bash", "--norc", "-c", script], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -73,7 +82,8 @@ def run(script, timeout):
     except OSError as exc:
         send(b"e", ("cannot start bash: %s\n" % exc).encode())
         return 127, False
-    pipes = {proc.stdout.fileno(): b"o", proc.stderr.fileno(): b"e"}
+    running = proc
+    pipes = {proc.stdout.fileno(): (b"o", proc.stdout), proc.stderr.fileno(): (b"e", proc.stderr)}
     for fd in pipes:
         os.set_blocking(fd, False)
     signals, at = [signal.SIGTERM, signal.SIGKILL], time.monotonic() + timeout
@@ -89,31 +99,33 @@ def run(script, timeout):
                 os.read(wake_r, 512)
             elif fd == 0:
                 data = os.read(0, 65536)
-                if not data:  # the client hung up: nobody waits for this command any more
-                    kill(proc, signal.SIGKILL)
-                    sys.exit(0)
+                if not data:
+                    hang_up()
                 pending += data
             else:
                 forward(fd, pipes)
-    for fd in list(pipes):  # what it wrote before it ended (not what it left running)
-        forward(fd, pipes)
-        os.close(fd)
-    code = proc.returncode
-    timed_out = len(signals) < 2
-    if timed_out:
-        return (137 if not signals else 124), True
+    for fd in list(pipes):  # what it wrote before it ended, not what it left running writes
+        for _ in range(16):
+            if not forward(fd, pipes):
+                break
+    for _, pipe in pipes.values():
+        pipe.close()
+    code, running = proc.returncode, None
+    if len(signals) < 2:  # the deadline passed: as coreutils timeout says it
+        return (124 if signals else 137), True
     return (128 - code if code < 0 else code), False
 
 def forward(fd, pipes):
-    while fd in pipes:
-        try:
-            data = os.read(fd, 65536)
-        except BlockingIOError:
-            return
-        if data:
-            send(pipes[fd], data)
-        else:
-            del pipes[fd]
+    # One read: False when nothing (more) is there now.
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        return False
+    if not data:
+        pipes.pop(fd)[1].close()
+        return False
+    send(pipes[fd][0], data)
+    return True
 
 send(b"r")
 while True:
@@ -181,16 +193,14 @@ class CommandServer:
         try:
             if self._channel is None:
                 self._start()
+            request = json.dumps({"run": script, "timeout": max(timeout, 0.1)}).encode()
             try:
-                request = json.dumps({"run": script, "timeout": max(timeout, 0.1)})
-                self._send(request.encode() + b"\n")
-            except Lost as exc:
-                self._drop()
-                raise Unavailable(str(exc)) from exc
-            deadline = output.started + timeout + backstop
-            try:
-                return self._collect(output, deadline)
-            except BaseException:  # lost, past the backstop, Ctrl-C: the lab kills it
+                try:
+                    self._send(request + b"\n")
+                except Lost as exc:  # the channel broke before: the other way says how
+                    raise Unavailable(str(exc)) from exc
+                return self._collect(output, output.started + timeout + backstop)
+            except BaseException:  # lost, Ctrl-C, an error in on_output: the lab kills it
                 self._drop()
                 raise
         finally:

@@ -109,7 +109,9 @@ def test_a_process_that_died_mid_command_is_lost_and_the_next_command_starts_one
 
 
 def test_a_lab_that_stops_answering_ends_at_the_backstop() -> None:
-    opener = Opener(replace={COMMAND: "printf 'r0\\n'; exec 3>&1 cat >/dev/null"})  # ready, then silent
+    opener = Opener(
+        replace={COMMAND: "printf 'r0\\n'; exec 3>&1 cat >/dev/null"}
+    )  # ready, then silent
     server = CommandServer(opener)
     try:
         started = time.monotonic()
