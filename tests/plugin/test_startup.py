@@ -1,8 +1,9 @@
 """What each start imports (behaviour, not timing: bench/startup.py measures).
 
 Completion runs the program on every Tab and ``--help`` on every glance: neither
-loads the engine, the lesson model (pydantic), YAML or Rich (but zsh's
-completion shows help texts, which Typer renders with Rich). ``hostnet lessons``
+loads the engine, the lesson model (pydantic), YAML or Rich's console (zsh's
+completion shows help texts, which Typer renders with Rich: plugin/shims.py
+answers the plain ones, looking at most into Rich's emoji table). ``hostnet lessons``
 lists from the cached lesson headers without Typer, YAML or pydantic, and says
 exactly what the full loader would.
 """
@@ -56,6 +57,8 @@ def test_completion_imports_nothing_of_the_engine(env: dict[str, str]) -> None:
         # zsh shows each option's help: Typer itself renders it with Rich.
         allowed = {"rich"} if shell["_HOSTNET_COMPLETE"] == "complete_zsh" else set()
         assert not (HEAVY - allowed) & loaded, sorted(HEAVY & loaded)
+        rich = {m for m in loaded if m == "rich" or m.startswith(("rich.", "typer.rich"))}
+        assert rich <= {"rich", "rich._extension", "rich._emoji_replace", "rich._emoji_codes"}, rich
 
 
 def test_completion_still_completes(hostnet_bin: Path, env: dict[str, str]) -> None:
