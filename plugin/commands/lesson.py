@@ -44,10 +44,8 @@ def register(app: typer.Typer) -> None:
         each step.
         """
         from hostnet.engine.errors import ExitCode
-        from hostnet.engine.netmap.live import map_event
         from hostnet.engine.session import LessonSession
 
-        from ..interactive import Walkthrough
         from ..render import JsonRenderer, TerminalRenderer
 
         chosen = load(ref, var)
@@ -61,6 +59,10 @@ def register(app: typer.Typer) -> None:
                 )
                 passed = session.run_all()
             else:
+                from hostnet.engine.netmap.live import map_event
+
+                from ..interactive import Walkthrough
+
                 shown = TerminalRenderer(
                     out, show_explanations=True, show_hints=False, interactive=True
                 )
