@@ -54,7 +54,7 @@ def parse_vars(pairs: list[str]) -> dict[str, str]:
 
 
 def load(ref: str, var: list[str] | None = None) -> Lesson:
-    from hostnet.engine.loader import find_lesson
+    from hostnet.engine.lessoncache import find_lesson  # validated once per change of the file
 
     return find_lesson(ref, values=parse_vars(var or []))
 
