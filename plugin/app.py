@@ -8,7 +8,6 @@ imports the engine (and Rich) when it runs, so ``--help`` and shell completion
 
 from __future__ import annotations
 
-import logging
 import os
 
 import typer
@@ -16,7 +15,7 @@ import typer
 from . import shims
 from .commands import COMMANDS, register_all
 from .context import state
-from .funnel import guarded
+from .funnel import guarded, quiet_libraries
 
 shims.install()  # Typer's start-up without pydantic's adapters or Rich where not needed
 
@@ -72,22 +71,12 @@ def _app_for(args: list[str]) -> typer.Typer:
     return build(only=rest[0]) if rest and rest[0] in COMMANDS else app
 
 
-def _quiet_libraries(debug: bool) -> None:
-    """Libraries' log records stay out of the learner's terminal: paramiko logs an
-    unreachable lab with a traceback (Python's last-resort handler would print it)
-    while the engine already reports it as one error line. --debug shows them."""
-    if debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    else:
-        logging.getLogger().addHandler(logging.NullHandler())
-
-
 def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> int:
     """Run the app; errors become messages and exit codes in :func:`.funnel.guarded`."""
     state.docker_flags = docker_flags
     state.as_plugin = as_plugin
     state.debug = "--debug" in args or os.environ.get("HOSTNET_DEBUG") == "1"
-    _quiet_libraries(state.debug)
+    quiet_libraries(state.debug)
     prog = state.prog
     # Typer exits through SystemExit
     return guarded(lambda: _app_for(args)(args=args, prog_name=prog))
