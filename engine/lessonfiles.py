@@ -34,3 +34,16 @@ def check_numbers(lessons: Iterable[tuple[int, str]]) -> None:
                 f"lessons {numbers[number]!r} and {lesson_id!r} both have number {number}"
             )
         numbers[number] = lesson_id
+
+
+def search_order(files: list[Path], ref: str) -> list[Path]:
+    """The order :func:`.loader.find_lesson` reads ``files`` in: those named like ``ref`` first."""
+    likely = [p for p in files if _named_like(p, ref)]
+    return likely + [p for p in files if p not in likely]
+
+
+def _named_like(path: Path, ref: str) -> bool:
+    number, _, slug = path.stem.partition("-")
+    # isdecimal, not isdigit: int() refuses "²"; and no int() of 5,000 typed digits.
+    digits = ref.isascii() and ref.isdecimal() and number.isascii() and number.isdecimal()
+    return (digits and ref.lstrip("0") == number.lstrip("0")) or slug == ref

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .checks import REGISTRY, Check
 from .errors import LessonError
-from .lessonfiles import check_numbers, lesson_files
+from .lessonfiles import check_numbers, lesson_files, search_order
 from .model import FORMAT_VERSION, SLUG, Concept, Lesson, Step, Variable
 from .variables import BUILTINS, COMMAND_KEYS, VAR
 from .yamlsource import (
@@ -54,12 +54,18 @@ def find_lesson(
     Files are named ``NN-id.yaml``, so the likely file is tried first; the
     others are read only when it does not match.
     """
-    files = lesson_files(directory)
-    likely = [p for p in files if _named_like(p, ref)]
-    for path in likely + [p for p in files if p not in likely]:
-        lesson = load_lesson(path)
+    return find_lesson_file(ref, directory, values)[1]
+
+
+def find_lesson_file(
+    ref: str, directory: Path | None = None, values: Mapping[str, str] | None = None
+) -> tuple[Path, Lesson]:
+    """:func:`find_lesson`, and the file the lesson came from."""
+    for path in search_order(lesson_files(directory), ref):
+        document = _read(path)  # read and parsed once, built without and with the values
+        lesson = document.build({})
         if ref in (str(lesson.number), lesson.id):
-            return load_lesson(path, values) if values else lesson
+            return path, document.build(values) if values else lesson
     available = ", ".join(f"{lesson.number} ({lesson.id})" for lesson in load_all(directory))
     raise LessonError(
         f"no lesson {ref!r}",
@@ -67,15 +73,13 @@ def find_lesson(
     )
 
 
-def _named_like(path: Path, ref: str) -> bool:
-    number, _, slug = path.stem.partition("-")
-    # isdecimal, not isdigit: int() refuses "²"; and no int() of 5,000 typed digits.
-    digits = ref.isascii() and ref.isdecimal() and number.isascii() and number.isdecimal()
-    return (digits and ref.lstrip("0") == number.lstrip("0")) or slug == ref
-
-
 def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
     """Parse and validate one lesson file, substituting variables."""
+    return _read(path).build(values or {})
+
+
+def _read(path: Path) -> _Document:
+    """One lesson file, read and parsed (YAML errors raised as :class:`LessonError`)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -98,11 +102,13 @@ def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
         raise LessonError(f"{where}: not valid YAML: {problem}") from None
     except RecursionError:  # only without libyaml, whose parser stops at depth 1000 itself
         raise LessonError(f"{path}:1: not valid YAML: nested too deeply") from None
-    return _Document(path, root, data).build(values or {})
+    return _Document(path, root, data)
 
 
 class _Document:
-    """One parsed file plus its node tree, so every error can point at a line."""
+    """One parsed file plus its node tree, so every error can point at a line.
+    ``build`` may be called more than once (with other values): it leaves the data as
+    it found it, but for the probe image it gives outside checks, the same each time."""
 
     def __init__(self, path: Path, root: yaml.Node | None, data: Any) -> None:
         self.path = path

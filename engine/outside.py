@@ -18,7 +18,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import secrets
 import shlex
 import urllib.parse
 from dataclasses import dataclass
@@ -91,6 +90,8 @@ class Outside:
         return Connection(False, said or "refused or timed out")
 
     def _run(self, argv: list[str], timeout: float) -> CommandResult:
+        import secrets  # (hmac and hashlib: only where an outside probe starts)
+
         name = f"hostnet-probe-{secrets.token_hex(4)}"
         run = (
             f"docker run --rm --network bridge --label {LABEL} --name {name} "

@@ -13,6 +13,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from .model import Lesson
 
 VAR = re.compile(r"@(@?)\{([A-Za-z0-9_-]*)\}")
@@ -23,9 +25,43 @@ BUILTINS = {
 
 
 def uses_builtins(lesson: Lesson) -> bool:
-    """Whether the lesson refers to a built-in variable (``@{host_address}``)."""
-    text = lesson.model_dump_json(by_alias=True)
-    return any("@{" + name + "}" in text for name in BUILTINS)
+    """Whether the lesson refers to a built-in variable (``@{host_address}``).
+
+    Its JSON would say, but making it builds pydantic's serializer for the whole
+    lesson model (about 12 ms of every lesson's start); its fields say the same:
+    every string of every part, dict keys included. A value of another kind than
+    those a lesson holds is left to the JSON."""
+    wanted = ["@{" + name + "}" for name in BUILTINS]
+    found = _mentions(lesson, wanted)
+    if found is None:
+        text = lesson.model_dump_json(by_alias=True)
+        return any(name in text for name in wanted)
+    return found
+
+
+def _mentions(node: Any, wanted: list[str]) -> bool | None:
+    """Whether a string in ``node`` contains one of ``wanted``; None for a value of
+    another kind than a model, a container, a string, a number, a bool or None."""
+    if isinstance(node, str):
+        return any(name in node for name in wanted)
+    if node is None or isinstance(node, int | float):  # (bool is an int)
+        return False
+    if isinstance(node, BaseModel):
+        parts: Any = [*node.__dict__.values(), node.__pydantic_extra__ or {}]
+    elif isinstance(node, dict):
+        parts = [*node.keys(), *node.values()]
+    elif isinstance(node, list | tuple | set | frozenset):
+        parts = node
+    else:
+        return None
+    answer: bool | None = False
+    for part in parts:
+        said = _mentions(part, wanted)
+        if said:
+            return True
+        if said is None:
+            answer = None
+    return answer
 
 
 def bind_builtins(lesson: Lesson, values: Mapping[str, str]) -> Lesson:

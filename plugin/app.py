@@ -8,61 +8,16 @@ imports the engine (and Rich) when it runs, so ``--help`` and shell completion
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Callable
-from typing import Any
 
 import typer
 
+from . import shims
 from .commands import COMMANDS, register_all
 from .context import state
-from .funnel import guarded
+from .funnel import guarded, quiet_libraries
 
-
-def _coerce_plain_values_without_pydantic() -> None:
-    """Typer (0.2x) coerces each option's value with a pydantic TypeAdapter built on
-    first use: importing pydantic's adapter machinery and building one cost about
-    50 ms at every start, even for values that need no coercion at all: an absent
-    value (None, which Typer returns unchanged), a string for a ``str``, strings
-    for a ``list[str]``. Those are answered here as the adapter answers them;
-    every other value (a Path, a number) goes to Typer's own adapter. A Typer
-    without this hook is left alone."""
-    core = getattr(typer, "core", None)
-    param_class: Any = getattr(core, "_TyperParameter", None)
-    build = getattr(param_class, "get_runtime_param", None)
-    if build is None or getattr(build, "plain_first", False):
-        return
-
-    def plain(annotation: Any, value: Any) -> tuple[bool, Any]:
-        if annotation is str and isinstance(value, str):
-            return True, value
-        strings = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-        if annotation == list[str] and strings:
-            return True, list(value)
-        return False, None
-
-    class PlainFirst:
-        def __init__(self, param: Any, build: Callable[[Any], Any]) -> None:
-            self._param = param
-            self._build = build
-
-        def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-            if value is None:  # as Typer's RuntimeParam.coerce answers None
-                return () if param.multiple or param.nargs == -1 else None
-            done, coerced = plain(getattr(param.type_descriptor, "annotation", None), value)
-            if done:
-                return coerced
-            return self._build(self._param).coerce(value, param=param, ctx=ctx)
-
-    def get_runtime_param(self: Any) -> Any:
-        return PlainFirst(self, build)
-
-    get_runtime_param.plain_first = True  # type: ignore[attr-defined]
-    param_class.get_runtime_param = get_runtime_param
-
-
-_coerce_plain_values_without_pydantic()
+shims.install()  # Typer's start-up without pydantic's adapters or Rich where not needed
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every step passed; 1 a step's verification failed; 2 bad command line; "
@@ -116,22 +71,12 @@ def _app_for(args: list[str]) -> typer.Typer:
     return build(only=rest[0]) if rest and rest[0] in COMMANDS else app
 
 
-def _quiet_libraries(debug: bool) -> None:
-    """Libraries' log records stay out of the learner's terminal: paramiko logs an
-    unreachable lab with a traceback (Python's last-resort handler would print it)
-    while the engine already reports it as one error line. --debug shows them."""
-    if debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    else:
-        logging.getLogger().addHandler(logging.NullHandler())
-
-
 def run(args: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> int:
     """Run the app; errors become messages and exit codes in :func:`.funnel.guarded`."""
     state.docker_flags = docker_flags
     state.as_plugin = as_plugin
     state.debug = "--debug" in args or os.environ.get("HOSTNET_DEBUG") == "1"
-    _quiet_libraries(state.debug)
+    quiet_libraries(state.debug)
     prog = state.prog
     # Typer exits through SystemExit
     return guarded(lambda: _app_for(args)(args=args, prog_name=prog))

@@ -8,61 +8,14 @@ lesson model and the targets are imported only when a command uses them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from hostnet.engine.model import Lesson
-    from hostnet.engine.progress import ProgressStore
-    from hostnet.engine.targets import Target
-
 from .consoles import LEARNER, State, err, out, state
+from .prepare import load, make_target, parse_vars, store
 
-__all__ = ["LEARNER", "State", "err", "out", "state"]
-
-
-def make_target(lab: str | None = None, url: str | None = None) -> Target:
-    """A lab over SSH (``--lab``/``--target``), else the engine the user's ``docker``
-    would use with the same global flags."""
-    if lab and url:
-        raise typer.BadParameter("give --lab or --target, not both", param_hint="--lab")
-    if lab:
-        from hostnet.engine.labs import registry
-
-        return registry.get(lab).open()
-    if url:
-        from hostnet.engine.ssh import SSHTarget
-
-        return SSHTarget.open(url, url=url)  # not a registered lab: named by its URL
-    from hostnet.engine.targets import LocalTarget
-
-    return LocalTarget(
-        docker_host=state.docker_flags.get("host") or None,
-        context=state.docker_flags.get("context") or None,
-    )
-
-
-def parse_vars(pairs: list[str]) -> dict[str, str]:
-    values = {}
-    for pair in pairs:
-        name, eq, value = pair.partition("=")
-        if not eq or not name:
-            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--var")
-        values[name] = value
-    return values
-
-
-def load(ref: str, var: list[str] | None = None) -> Lesson:
-    from hostnet.engine.loader import find_lesson
-
-    return find_lesson(ref, values=parse_vars(var or []))
-
-
-def store() -> ProgressStore:
-    from hostnet.engine.progress import ProgressStore
-
-    return ProgressStore()
+__all__ = ["LEARNER", "State", "err", "load", "make_target", "out", "parse_vars", "state", "store"]
 
 
 VarOption = Annotated[

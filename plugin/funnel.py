@@ -30,6 +30,18 @@ def guarded(action: Callable[[], object]) -> int:
         return _failed(exc)
 
 
+def quiet_libraries(debug: bool) -> None:
+    """Libraries' log records stay out of the learner's terminal: paramiko logs an
+    unreachable lab with a traceback (Python's last-resort handler would print it)
+    while the engine already reports it as one error line. --debug shows them."""
+    import logging
+
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
 def _failed(exc: Exception) -> int:
     """A user's or the environment's error as one line and a hint; anything else is a bug."""
     from rich.markup import escape

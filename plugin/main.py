@@ -4,7 +4,8 @@ The Docker CLI runs ``docker-hostnet docker-cli-plugin-metadata`` before every
 ``docker hostnet …`` and for every ``docker --help``, so that answer comes
 first and imports nothing but the standard library. Everything heavy (Typer,
 the docker SDK, the engine) is imported only for a real command. ``lessons``,
-the first command a learner types, is answered without Typer as well.
+the first command a learner types, is answered without Typer as well, and so is
+``lesson N --auto`` as scripts, CI and the benchmark run it (``lessonrun.py``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
         docker_flags, args = split
     if args in (["lessons"], ["lessons", "--json"]):
         sys.exit(_lessons(as_json=len(args) == 2, as_plugin=as_plugin))
+    from .lessonrun import quick_form
+
+    if (quick := quick_form(args)) is not None:  # lesson N --auto [--var NAME=VALUE]…
+        sys.exit(_lesson(*quick, docker_flags=docker_flags, as_plugin=as_plugin))
     from .app import run  # heavy imports start here
 
     sys.exit(run(args, docker_flags=docker_flags, as_plugin=as_plugin))
@@ -89,6 +94,24 @@ def _lessons(*, as_json: bool, as_plugin: bool) -> int:
     state.as_plugin = as_plugin
     state.debug = os.environ.get("HOSTNET_DEBUG") == "1"
     return guarded(lambda: list_lessons(as_json=as_json))
+
+
+def _lesson(ref: str, var: list[str], *, docker_flags: dict[str, str], as_plugin: bool) -> int:
+    """``lesson N --auto`` without building the Typer app: what ``app.run`` sets up,
+    the same error funnel, the command's exit code as Typer gives it."""
+    from .consoles import state
+    from .funnel import guarded, quiet_libraries
+    from .lessonrun import quick_lesson
+
+    state.docker_flags = docker_flags
+    state.as_plugin = as_plugin
+    state.debug = os.environ.get("HOSTNET_DEBUG") == "1"  # (--debug goes to Typer)
+    quiet_libraries(state.debug)
+
+    def action() -> None:
+        raise SystemExit(quick_lesson(ref, var))
+
+    return guarded(action)
 
 
 if __name__ == "__main__":

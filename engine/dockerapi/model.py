@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +133,8 @@ def events_from_lines(lines: bytes | str) -> tuple[ContainerEvent, ...]:
 
 def file_from_tar(container: str, path: str, archive: bytes) -> ContainerFile:
     """The file in the tar archive the engine gives for ``GET /containers/…/archive``."""
+    import tarfile  # (only for the file checks that read one)
+
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
             member = tar.next()

@@ -1,24 +1,13 @@
-"""``lesson N``: walk a lesson interactively, or run it unattended with ``--auto``."""
+"""``lesson N``: walk a lesson interactively, or run it unattended with ``--auto``
+(``lessonrun.py``)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from ..context import (
-    LEARNER,
-    LabOption,
-    LessonArg,
-    TargetOption,
-    VarOption,
-    load,
-    make_target,
-    out,
-    state,
-    store,
-)
+from ..context import LabOption, LessonArg, TargetOption, VarOption
 
 
 def register(app: typer.Typer) -> None:
@@ -43,40 +32,10 @@ def register(app: typer.Typer) -> None:
         h hint, m the live network map, s skip, q quit. Progress is saved after
         each step.
         """
-        from hostnet.engine.errors import ExitCode
-        from hostnet.engine.netmap.live import map_event
-        from hostnet.engine.session import LessonSession
+        from ..lessonrun import run_lesson
 
-        from ..interactive import Walkthrough
-        from ..render import JsonRenderer, TerminalRenderer
-
-        chosen = load(ref, var)
-        progress = store()
-        target = make_target(lab, target_url)
-        try:
-            if auto or json_lines:
-                renderer = JsonRenderer(sys.stdout) if json_lines else TerminalRenderer(out)
-                session = LessonSession(
-                    chosen, target, emit=renderer, progress=progress, learner=LEARNER
-                )
-                passed = session.run_all()
-            else:
-                shown = TerminalRenderer(
-                    out, show_explanations=True, show_hints=False, interactive=True
-                )
-                session = LessonSession(
-                    chosen, target, emit=shown, progress=progress, learner=LEARNER
-                )
-                step_ids = [step.id for step in chosen.steps]
-                walk = Walkthrough(
-                    session,
-                    out,
-                    prog=state.prog,
-                    show_map=lambda i: shown(map_event(step_ids[i], i + 1, target)),
-                )
-                saved = {k: v.status for k, v in progress.lesson(LEARNER, chosen.id).items()}
-                passed = walk.run(start=walk.resume_point(saved))
-        finally:
-            target.close()
-        if not passed:
-            raise typer.Exit(ExitCode.CHECK_FAILED)
+        code = run_lesson(
+            ref, auto=auto, json_lines=json_lines, var=var, lab=lab, target_url=target_url
+        )
+        if code:
+            raise typer.Exit(code)

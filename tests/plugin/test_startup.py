@@ -1,8 +1,9 @@
 """What each start imports (behaviour, not timing: bench/startup.py measures).
 
 Completion runs the program on every Tab and ``--help`` on every glance: neither
-loads the engine, the lesson model (pydantic), YAML or Rich (but zsh's
-completion shows help texts, which Typer renders with Rich). ``hostnet lessons``
+loads the engine, the lesson model (pydantic), YAML or Rich's console (zsh's
+completion shows help texts, which Typer renders with Rich: plugin/shims.py
+answers the plain ones, looking at most into Rich's emoji table). ``hostnet lessons``
 lists from the cached lesson headers without Typer, YAML or pydantic, and says
 exactly what the full loader would.
 """
@@ -56,6 +57,8 @@ def test_completion_imports_nothing_of_the_engine(env: dict[str, str]) -> None:
         # zsh shows each option's help: Typer itself renders it with Rich.
         allowed = {"rich"} if shell["_HOSTNET_COMPLETE"] == "complete_zsh" else set()
         assert not (HEAVY - allowed) & loaded, sorted(HEAVY & loaded)
+        rich = {m for m in loaded if m == "rich" or m.startswith(("rich.", "typer.rich"))}
+        assert rich <= {"rich", "rich._extension", "rich._emoji_replace", "rich._emoji_codes"}, rich
 
 
 def test_completion_still_completes(hostnet_bin: Path, env: dict[str, str]) -> None:
@@ -105,3 +108,55 @@ def test_lessons_with_an_invalid_lesson_is_the_same_clean_error(
     assert fast.returncode == typer.returncode == 3, fast.stderr
     assert fast.stderr == typer.stderr and "01-broken.yaml" in fast.stderr
     assert "Traceback" not in fast.stderr
+
+
+def test_lesson_auto_runs_without_typer_and_says_what_typer_says(
+    hostnet_bin: Path, env: dict[str, str]
+) -> None:
+    """``lesson N --auto`` as scripts run it skips the Typer app (``--debug`` before
+    the command still goes through Typer): the same output and exit code either way."""
+    nowhere = {**env, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}  # stops at the engine
+    args = ["lesson", "1", "--auto", "--var", "image=hostnet/nginx-standin:latest"]
+    loaded = modules_after(args, nowhere)
+    assert "hostnet.engine.session" in loaded  # (it did run the lesson)
+    assert not {m for m in loaded if m == "typer" or m.startswith(("typer.", "click"))}, args
+    for more, missing in ((args, nowhere), (["lesson", "99", "--auto"], env),
+                          (["lesson", "1", "--auto", "--var", "imgae=x"], env)):  # fmt: skip
+        quick = hostnet(hostnet_bin, *more, env=missing)
+        typer = hostnet(hostnet_bin, "--debug", *more, env=missing)
+        assert quick.returncode == typer.returncode != 0, quick
+        assert (quick.stdout, quick.stderr) == (typer.stdout, typer.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "quick"),
+    [
+        (["lesson", "1", "--auto"], ("1", [])),
+        (
+            ["lesson", "host-network", "--auto", "--var", "a=b", "--var", "c="],
+            ("host-network", ["a=b", "c="]),
+        ),
+        (["lesson", "1"], None),  # interactive
+        (["lesson", "1", "--json"], None),
+        (["lesson", "--auto", "1"], None),  # another order: Typer's to parse
+        (["lesson", "-1", "--auto"], None),
+        (["lesson", "1", "--auto", "--help"], None),
+        (["lesson", "1", "--auto", "--var"], None),
+        (["lesson", "1", "--auto", "--var", "noeq"], None),  # Typer's usage error
+        (["lesson", "1", "--auto", "--var", "=x"], None),
+        (["lesson", "1", "--auto", "--var", "--debug"], None),
+        (["lesson", "1", "--auto", "--lab", "lab-01"], None),
+        (["lesson", "1", "--auto", "--var=a=b"], None),
+        (["--debug", "lesson", "1", "--auto"], None),
+        (["check", "1", "--auto"], None),
+    ],
+)
+def test_the_quick_form_is_only_the_plain_one(
+    args: list[str], quick: tuple[str, list[str]] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hostnet.plugin.lessonrun import quick_form
+
+    monkeypatch.delenv("_HOSTNET_COMPLETE", raising=False)
+    assert quick_form(args) == quick
+    monkeypatch.setenv("_HOSTNET_COMPLETE", "complete_bash")  # completion: always Typer's
+    assert quick_form(args) is None
