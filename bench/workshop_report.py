@@ -99,7 +99,6 @@ def report(out: Outcome, interval: float) -> str:
         f"- one learner's lesson: {posts} messages, "
         f"{_median([r.lab_seconds / r.n for r in rs_all]):.2f} s of commands on the lab",
     ]
-    n = 8 if 8 in walls else biggest  # the goal's N
     checked, bare = out.by_hand["checked"], out.by_hand["commands"]
     notes.append(
         "- lesson 1 by hand on a lab, over its SSH connection: with equivalent checks in bash "
@@ -108,12 +107,6 @@ def report(out: Outcome, interval: float) -> str:
         f"its five commands alone {bare.wall:.2f} s (with a 1 s wait for --rm), "
         f"{bare.lab_cpu:.2f} s of lab CPU and {bare.machine_cpu:.2f} s of the machine's"
     )
-    if 1 in walls and n:
-        floor = n * bare.machine_cpu / cpus
-        notes.append(
-            f"- so {n} learners' commands alone need at least {floor:.2f} s of {cpus} CPUs: "
-            f"T({n}) / T(1) ≥ {floor / walls[1]:.2f}× at this T(1), whatever runs them"
-        )
     for r in out.paced:
         notes.append(
             f"- paced, N={r.n}: {r.posts} messages in one channel, so at least "
