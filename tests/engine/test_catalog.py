@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from hostnet.engine import catalog
 from hostnet.engine.catalog import headers
 from hostnet.engine.errors import LessonError
-from hostnet.engine.lessonfiles import lesson_files
 from hostnet.engine.loader import load_all
+from tests.support.lessons import copy_of_shipped_lessons
 
 
 def expected(directory: Path | None = None) -> list[tuple[int, str, str, int, tuple[str, ...]]]:
@@ -29,11 +28,7 @@ def got(found: list[catalog.LessonHeader]) -> list[tuple[int, str, str, int, tup
 
 @pytest.fixture
 def lessons(tmp_path: Path) -> Path:
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    for path in lesson_files()[:3]:
-        shutil.copy(path, folder / path.name)
-    return folder
+    return copy_of_shipped_lessons(tmp_path / "lessons")
 
 
 def test_cold_and_warm_cache_give_what_the_loader_gives(lessons: Path, tmp_path: Path) -> None:

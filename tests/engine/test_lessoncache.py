@@ -14,17 +14,14 @@ from hostnet.engine import lessoncache, loader
 from hostnet.engine.errors import LessonError
 from hostnet.engine.lessoncache import find_lesson
 from hostnet.engine.lessonfiles import lesson_files
+from tests.support.lessons import copy_of_shipped_lessons
 
 IMAGE = {"image": "hostnet/nginx-standin:latest"}
 
 
 @pytest.fixture
 def lessons(tmp_path: Path) -> Path:
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    for path in lesson_files()[:3]:
-        shutil.copy(path, folder / path.name)
-    return folder
+    return copy_of_shipped_lessons(tmp_path / "lessons")
 
 
 @pytest.fixture

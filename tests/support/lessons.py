@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from hostnet.engine.lessonfiles import lesson_files
+
+
+def copy_of_shipped_lessons(folder: Path, count: int = 3) -> Path:
+    """``folder`` (made) holding copies of the first ``count`` shipped lessons."""
+    folder.mkdir()
+    for path in lesson_files()[:count]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
 ECHO_LESSON = """\
 format_version: 1
 id: echo
