@@ -168,14 +168,17 @@ class CommandServer:
         self.disabled: str | None = None  # why the lab cannot run one (it never started)
 
     def ready(self) -> bool:
-        """Whether commands can go to the process (starting it the first time)."""
-        if self.disabled is not None:
+        """Whether commands can go to the process (starting it the first time). Never
+        waits for another thread's command: that one's caller takes the other way."""
+        if self.disabled is not None or not self._lock.acquire(blocking=False):
             return False
-        with self._lock:
+        try:
             if self._channel is None:
                 with contextlib.suppress(Unavailable):
                     self._start()
             return self._channel is not None
+        finally:
+            self._lock.release()
 
     def run(
         self, script: str, timeout: float, output: Output, *, backstop: float

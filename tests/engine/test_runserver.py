@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 
@@ -134,3 +135,22 @@ def test_a_lab_without_python3_runs_commands_the_old_way_and_is_told_why() -> No
         assert server.path().startswith("one SSH session per command")
     finally:
         opener.close()
+
+
+def test_a_command_from_another_thread_meanwhile_is_sent_the_other_way(opener: Opener) -> None:
+    """One command at a time goes to the process; another thread's command is not kept
+    waiting for it (the target gives that one a session of its own)."""
+    server = CommandServer(opener)
+    assert server.ready()
+    first = threading.Thread(target=run, args=(server, "sleep 1"))
+    first.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert not server.ready()
+    with pytest.raises(Unavailable, match="busy"):
+        run(server, "true")
+    assert time.monotonic() - started < 0.5
+    first.join()
+    assert server.ready() and run(server, "echo free")[0].stdout == "free\n"
+    assert len(opener.opened) == 1
+    server.close()
