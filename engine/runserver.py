@@ -211,7 +211,7 @@ class CommandServer:
 
     def path(self) -> str:
         """How commands run on the lab (``doctor --lab`` shows it)."""
-        if self.ready():
+        if self._channel is not None or self.ready():  # (running a command: it is there)
             return "one python3 process on the lab runs every command"
         return f"one SSH session per command (no command process: {self.disabled})"
 
