@@ -20,9 +20,10 @@ import shlex
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from . import hostprobe, sockdiag
+from .channels import Channel
 
 # hostprobe, and sockdiag for it (listening sockets over netlink), each after its length.
 SOURCE = b"".join(
@@ -52,16 +53,6 @@ for line in stdin:
     out.flush()
 """
 COMMAND = f"exec python3 -c {shlex.quote(_SERVE)}"
-
-
-class Channel(Protocol):
-    def sendall(self, data: bytes) -> None: ...
-
-    def makefile(self, *mode: Any) -> Any: ...
-
-    def settimeout(self, timeout: float | None) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class Unavailable(Exception):

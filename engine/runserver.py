@@ -29,8 +29,8 @@ import shlex
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
+from .channels import Channel
 from .streams import Output
 
 _SERVE = r"""
@@ -135,16 +135,6 @@ while True:
 """
 COMMAND = f"exec python3 -c {shlex.quote(_SERVE)}"
 _TAGS = {b"o": "stdout", b"e": "stderr"}
-
-
-class Channel(Protocol):
-    def sendall(self, data: bytes) -> None: ...
-
-    def recv(self, size: int) -> bytes: ...
-
-    def settimeout(self, timeout: float | None) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class Unavailable(Exception):

@@ -20,8 +20,9 @@ import contextlib
 import http.client
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
+from ..channels import Channel
 from .cli import CliDocker
 from .model import ContainerEvent, ContainerFile
 from .unix import SocketDocker
@@ -29,24 +30,12 @@ from .unix import SocketDocker
 DIAL = "docker system dial-stdio"
 
 
-class Stream(Protocol):
-    """What http.client needs of its socket (a paramiko Channel is one)."""
-
-    def sendall(self, data: bytes) -> None: ...
-
-    def makefile(self, *mode: Any) -> Any: ...
-
-    def settimeout(self, timeout: float | None) -> None: ...
-
-    def close(self) -> None: ...
-
-
 class Broken(Exception):
     """The stream to the engine could not be opened or broke: ask the CLI instead."""
 
 
 class _StreamConnection(http.client.HTTPConnection):
-    def __init__(self, open_stream: Callable[[], Stream], timeout: float) -> None:
+    def __init__(self, open_stream: Callable[[], Channel], timeout: float) -> None:
         super().__init__("docker", timeout=timeout)
         self._open_stream = open_stream
 
@@ -58,7 +47,7 @@ class _StreamConnection(http.client.HTTPConnection):
 class StreamDocker(SocketDocker):
     """The Engine API through one long-lived stream (``docker system dial-stdio``)."""
 
-    def __init__(self, open_stream: Callable[[], Stream], *, timeout: float = 30.0) -> None:
+    def __init__(self, open_stream: Callable[[], Channel], *, timeout: float = 30.0) -> None:
         super().__init__(DIAL, timeout=timeout)
         self._connection = _StreamConnection(open_stream, timeout)
         self._lock = threading.Lock()  # one request at a time on the one stream
