@@ -93,8 +93,11 @@ def report(out: Outcome, interval: float) -> str:
         f"- bot process RSS: {_mib(out.bot_rss_start)} before the bot was first built, "
         f"{_mib(out.bot_rss_end)} after all {len(rs_all) + len(out.paced) + 1} rounds "
         "(each round builds a fresh bot; the table has its peak and growth during the rounds)",
-        '- CPU: "bot" is this process (the bot, the Slack stand-in, the learners\' clicks), '
-        '"labs" their dockerd, containerd, sshd and every command run there; machine busy '
+        "- CPU: \"bot\" is the bot's work in this process (bolt handling the learners' requests, "
+        "the lessons, the calls to Slack's Web API); the Slack stand-in and the learners, which "
+        "run here too, are counted apart (their threads' CPU, median per learner "
+        f"{_median([r.stand_in_cpu / r.n for r in rs_all]):.2f} s); "
+        '"labs" is their dockerd, containerd, sshd and every command run there; machine busy '
         "counts everyone's processes",
         f"- one learner's lesson: {posts} messages, "
         f"{_median([r.lab_seconds / r.n for r in rs_all]):.2f} s of commands on the lab",

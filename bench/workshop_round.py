@@ -34,7 +34,10 @@ class Round:
     latencies: list[float] = field(default_factory=list)  # click on Run → result, every step
     errors: list[str] = field(default_factory=list)
     cpu_busy: float = 0.0  # share of the machine's CPUs busy during the round (anyone's)
-    bot_cpu: float = 0.0  # CPU seconds of this process (the bot, the Slack stand-in, the learners)
+    bot_cpu: float = 0.0  # CPU seconds of the bot (this process less the stand-ins below)
+    stand_in_cpu: float = (
+        0.0  # CPU seconds of the Slack stand-in and the learners (here, not Slack's)
+    )
     lab_cpu: float = 0.0  # CPU seconds of the labs' processes
     peak_kib: dict[str, int] = field(default_factory=dict)  # per lab, during the round
     bot_rss_before: int = 0  # KiB
@@ -76,6 +79,7 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path, image: str) 
         sampler.start()
         clocks["busy"], clocks["labs"] = cpu_busy_jiffies(), lab_cpu(procs)
         clocks["bot"], clocks["wall"] = time.process_time(), time.monotonic()
+        clocks["fake"] = fake.cpu
 
     try:
         harness.settle()
@@ -85,7 +89,8 @@ def run_round(labs: list[Any], n: int, interval: float, work: Path, image: str) 
         bot1, labs1, (busy1, total1) = time.process_time(), lab_cpu(procs), cpu_busy_jiffies()
         sampler.stop()
         busy0, total0 = clocks["busy"]
-        result.bot_cpu = bot1 - clocks["bot"] - sampler.cpu
+        result.stand_in_cpu = fake.cpu - clocks["fake"] + sum(p.cpu for p in players)
+        result.bot_cpu = bot1 - clocks["bot"] - sampler.cpu - result.stand_in_cpu
         result.lab_cpu = sum(v - clocks["labs"].get(k, 0.0) for k, v in labs1.items())
         result.cpu_busy = (busy1 - busy0) / max(1, total1 - total0)
         result.peak_kib = sampler.peak

@@ -15,9 +15,10 @@ from http.client import HTTPException
 
 from slack_sdk.errors import SlackApiError
 
-from hostnet.engine.errors import HostnetError, TargetError
+from hostnet.engine.errors import HostnetError, LessonError, TargetError
 from hostnet.engine.labs.spec import LabSpec
-from hostnet.engine.loader import find_lesson, load_all
+from hostnet.engine.lessonfiles import check_numbers, lesson_files
+from hostnet.engine.loader import LessonDocument, no_lesson, read_document
 from hostnet.engine.model import Lesson
 from hostnet.engine.outside import host_address
 from hostnet.engine.progress import Progress
@@ -36,45 +37,31 @@ OpenTarget = Callable[[LabSpec], Target]
 
 
 class Catalog:
-    """The lessons with the configured variables (a lab's own override the global ones)."""
+    """The lessons with the configured variables (a lab's own override the global ones).
+
+    Each lesson file is read and parsed once, at startup (:meth:`validate`); a
+    lesson with a lab's values, and with its built-ins bound for that lab, is built
+    from that parse when first asked for and kept. Lesson files changed or added
+    later are seen after a restart, once validated against the configuration.
+    """
 
     def __init__(self, config: BotConfig) -> None:
         self._config = config
+        self._documents: dict[str, LessonDocument] = {}  # lesson id → its parsed file
+        self._refs: dict[str, str] = {}  # number and id → id
+        self._declared: dict[str, set[str]] = {}  # lesson id → its variables
         self._lessons: dict[tuple[str, str | None], Lesson] = {}
+        self._bound: dict[tuple[str, str], Lesson] = {}  # (id, lab) → built-ins bound there
         self._addresses: dict[str, str] = {}  # lab → its host_address
         self._lock = threading.Lock()
 
-    def lesson(self, lesson_id: str, lab: str | None) -> Lesson:
-        key = (lesson_id, lab)
-        with self._lock:
-            cached = self._lessons.get(key)
-        if cached is not None:
-            return cached
-        base = find_lesson(lesson_id)
-        values = dict(self._config.variables)
-        if lab is not None:
-            with contextlib.suppress(KeyError):  # a lab no longer configured
-                values.update(self._config.lab(lab).variables)
-        values = {k: v for k, v in values.items() if k in base.variables}
-        lesson = find_lesson(lesson_id, values=values) if values else base
-        with self._lock:
-            self._lessons[key] = lesson
-        return lesson
-
-    def bound(self, lesson: Lesson, lab: str, target: Target) -> Lesson:
-        """``lesson`` with its built-in variables bound for ``lab`` (read there once)."""
-        with self._lock:
-            address = self._addresses.get(lab)
-        if address is None:
-            address = host_address(target)
-            with self._lock:
-                self._addresses[lab] = address
-        return bind_builtins(lesson, {"host_address": address})
-
     def validate(self) -> None:
-        """At startup: every lesson loads with the configured variables."""
-        lessons = load_all()
-        declared = {name for lesson in lessons for name in lesson.variables}
+        """At startup: every lesson file is read, and every lesson loads with the
+        configured variables of every lab."""
+        documents = [read_document(path) for path in lesson_files()]
+        bare = [document.build({}) for document in documents]
+        check_numbers((lesson.number, lesson.id) for lesson in bare)
+        declared = {name for lesson in bare for name in lesson.variables}
         for lab in (None, *self._config.labs):
             values = self._config.variables if lab is None else lab.variables
             where = "variables" if lab is None else f"labs[{lab.name}].variables"
@@ -84,9 +71,68 @@ class Catalog:
                         f"{where}.{name}: no lesson has this variable",
                         hint=f"the lessons' variables: {', '.join(sorted(declared)) or 'none'}",
                     )
-        for lesson in lessons:
-            for lab in self._config.labs:
-                self.lesson(lesson.id, lab.name)
+        with self._lock:
+            for document, lesson in sorted(
+                zip(documents, bare, strict=True), key=lambda d: d[1].number
+            ):
+                self._documents[lesson.id] = document
+                self._declared[lesson.id] = set(lesson.variables)
+                self._refs[str(lesson.number)] = self._refs[lesson.id] = lesson.id
+        for lesson in bare:
+            for lab in (None, *self._config.labs):
+                self.lesson(lesson.id, None if lab is None else lab.name)
+
+    def all(self) -> list[Lesson]:
+        """Every lesson by number, with the global variables."""
+        return [self.lesson(lesson_id, None) for lesson_id in self._documents]
+
+    def find(self, ref: str) -> Lesson:
+        """The lesson numbered or named ``ref``, with the global variables."""
+        lesson_id = self._refs.get(ref)
+        if lesson_id is None:
+            raise no_lesson(ref, self.all(), "`/hostnet lessons` lists them")
+        return self.lesson(lesson_id, None)
+
+    def lesson(self, lesson_id: str, lab: str | None) -> Lesson:
+        key = (lesson_id, lab)
+        with self._lock:
+            cached = self._lessons.get(key)
+        if cached is not None:
+            return cached
+        document = self._documents.get(lesson_id)
+        if document is None:  # a session of a lesson file since removed
+            raise LessonError(f"no lesson {lesson_id!r}")
+        values = dict(self._config.variables)
+        if lab is not None:
+            with contextlib.suppress(KeyError):  # a lab no longer configured
+                values.update(self._config.lab(lab).variables)
+        declared = self._declared[lesson_id]
+        lesson = document.build({k: v for k, v in values.items() if k in declared})
+        with self._lock:
+            return self._lessons.setdefault(key, lesson)
+
+    def for_lab(self, lesson_id: str, lab: str, target: Callable[[], Target]) -> Lesson:
+        """The lesson as ``lab`` runs it: its values, and its built-in variables
+        (``@{host_address}``) bound there."""
+        with self._lock:
+            bound = self._bound.get((lesson_id, lab))
+        if bound is not None:
+            return bound
+        lesson = self.lesson(lesson_id, lab)
+        if uses_builtins(lesson):
+            lesson = bind_builtins(lesson, {"host_address": self._address(lab, target)})
+        with self._lock:
+            return self._bound.setdefault((lesson_id, lab), lesson)
+
+    def _address(self, lab: str, target: Callable[[], Target]) -> str:
+        """The lab's ``host_address``, read there once."""
+        with self._lock:
+            address = self._addresses.get(lab)
+        if address is None:
+            address = host_address(target())
+            with self._lock:
+                self._addresses[lab] = address
+        return address
 
 
 class Connections:
@@ -157,10 +203,10 @@ class BotCore:
         """The session's lesson as configured for its lab; on a lab, built-in
         variables (``@{host_address}``) are bound there, so messages show the
         commands the learner will really run."""
-        lesson = self.catalog.lesson(s.lesson, s.lab if lab else None)
-        if not lab or s.lab is None or not uses_builtins(lesson):
-            return lesson
-        return self.catalog.bound(lesson, s.lab, self.connections.get(s.lab))
+        if not lab or s.lab is None:
+            return self.catalog.lesson(s.lesson, None)
+        lab_name = s.lab
+        return self.catalog.for_lab(s.lesson, lab_name, lambda: self.connections.get(lab_name))
 
     # -- posting in a lesson's thread ----------------------------------------------------
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-from hostnet.engine.loader import load_all
-
 from . import blocks as ui
 from . import replies
 from .blocks import Message
@@ -19,7 +17,7 @@ PROGRESS_WINDOW = 12 * 3600  # /hostnet progress shows the last 12 hours
 def lessons(core: BotCore, user: str) -> Message:
     current = core.store.open_session(user)
     rows = []
-    for lesson in load_all():
+    for lesson in core.catalog.all():
         done = sum(
             1 for p in core.progress.lesson(user, lesson.id).values() if p.status == "passed"
         )

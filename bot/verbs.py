@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hostnet.engine.errors import LessonError
-from hostnet.engine.loader import find_lesson
 
 from . import replies, reports
 from .access import Access
@@ -90,7 +89,7 @@ class Verbs:
                 "Which lesson? For example `/hostnet start 1` (`/hostnet lessons` lists them)."
             )
         try:
-            lesson = self._core.catalog.lesson(find_lesson(ref[:64]).id, None)
+            lesson = self._core.catalog.find(ref[:64])
         except LessonError as exc:
             return problem(exc.message, exc.hint)
         self._leave_finished_quiz(user)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,23 +62,28 @@ def find_lesson_file(
 ) -> tuple[Path, Lesson]:
     """:func:`find_lesson`, and the file the lesson came from."""
     for path in search_order(lesson_files(directory), ref):
-        document = _read(path)  # read and parsed once, built without and with the values
+        document = read_document(path)  # read and parsed once, built without and with the values
         lesson = document.build({})
         if ref in (str(lesson.number), lesson.id):
             return path, document.build(values) if values else lesson
-    available = ", ".join(f"{lesson.number} ({lesson.id})" for lesson in load_all(directory))
-    raise LessonError(
-        f"no lesson {ref!r}",
-        hint=f"available lessons: {available or 'none'}; `docker hostnet lessons` lists them",
+    raise no_lesson(ref, load_all(directory), "`docker hostnet lessons` lists them")
+
+
+def no_lesson(ref: str, lessons: Iterable[Lesson], listing: str) -> LessonError:
+    """The error for a lesson ``ref`` that none of ``lessons`` is; ``listing`` says where
+    the learner can see them all."""
+    available = ", ".join(f"{lesson.number} ({lesson.id})" for lesson in lessons)
+    return LessonError(
+        f"no lesson {ref!r}", hint=f"available lessons: {available or 'none'}; {listing}"
     )
 
 
 def load_lesson(path: Path, values: Mapping[str, str] | None = None) -> Lesson:
     """Parse and validate one lesson file, substituting variables."""
-    return _read(path).build(values or {})
+    return read_document(path).build(values or {})
 
 
-def _read(path: Path) -> _Document:
+def read_document(path: Path) -> LessonDocument:
     """One lesson file, read and parsed (YAML errors raised as :class:`LessonError`)."""
     try:
         raw = path.read_bytes()
@@ -102,10 +107,10 @@ def _read(path: Path) -> _Document:
         raise LessonError(f"{where}: not valid YAML: {problem}") from None
     except RecursionError:  # only without libyaml, whose parser stops at depth 1000 itself
         raise LessonError(f"{path}:1: not valid YAML: nested too deeply") from None
-    return _Document(path, root, data)
+    return LessonDocument(path, root, data)
 
 
-class _Document:
+class LessonDocument:
     """One parsed file plus its node tree, so every error can point at a line.
     ``build`` may be called more than once (with other values): it leaves the data as
     it found it, but for the probe image it gives outside checks, the same each time."""

@@ -98,12 +98,21 @@ class FakeSlack:
         self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
         self._lock = threading.Lock()
         self.arrived = threading.Condition()  # notified after every call (waiting learners)
+        self.cpu = 0.0  # CPU seconds its request threads used (a benchmark keeps it apart)
         self._ts = itertools.count(1)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def handle(self) -> None:
+                began = time.thread_time()
+                try:
+                    super().handle()
+                finally:
+                    with fake._lock:
+                        fake.cpu += time.thread_time() - began
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

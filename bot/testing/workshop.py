@@ -60,6 +60,9 @@ class Learner:
         self.elapsed = 0.0
         self.latencies: list[float] = []  # click on Run → its result posted, per step
         self.error: str | None = None
+        self.cpu = 0.0  # CPU s of this learner's thread, less the bot's own work done in it
+        self._bot_cpu = 0.0  # of that thread: handling the learner's requests (the bot's)
+        self._run_buttons: dict[str, Call] = {}  # ts → my message updated with its Run button
         self.evidence = ""  # on error: the thread, the session row, the lab's last commands
 
     def _scan(self) -> None:
@@ -68,6 +71,10 @@ class Learner:
         # slice and a separate len() would be counted and never looked at.
         end = len(calls)
         new, self.cursor = calls[self.cursor : end], end
+        self._scan_messages(new)
+        self._scan_updates(new)
+
+    def _scan_messages(self, new: Sequence[Call]) -> None:
         for call in new:
             if call.method != "chat.postMessage":
                 continue
@@ -80,16 +87,16 @@ class Learner:
             elif call.args.get("thread_ts") == self.thread_ts:
                 self.mine.append(call)
 
+    def _scan_updates(self, new: Sequence[Call]) -> None:
+        mine = {c.ts for c in self.mine}
+        for call in new:
+            ts = call.args.get("ts")
+            if call.method == "chat.update" and ts in mine and "hostnet.run" in call.buttons():
+                self._run_buttons[str(ts)] = Call(call.method, call.args, str(ts))
+
     def _runnable(self, step: Call) -> Call | None:
         """The step's message as updated with its Run button (after the prediction)."""
-        for c in list(self.fake.calls):
-            if (
-                c.method == "chat.update"
-                and c.args.get("ts") == step.ts
-                and "hostnet.run" in c.buttons()
-            ):
-                return Call(c.method, c.args, step.ts)
-        return None
+        return self._run_buttons.get(str(step.ts))
 
     def _wait(self, what: str, found: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + WAIT
@@ -117,10 +124,12 @@ class Learner:
     def take_lesson_1(self, go: threading.Barrier) -> None:
         """The whole lesson, from the moment ``go`` opens; errors are kept, not raised."""
         go.wait()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         try:
             url = f"{self.fake.base}/response/{self.user}"
-            self.harness.dispatch(slash_body(self.user, "start 1", CHANNEL, url), FORM)
+            self._to_bot(
+                self.harness.dispatch, slash_body(self.user, "start 1", CHANNEL, url), FORM
+            )
             self._wait("lesson thread", lambda: self.thread_ts)
             for k in range(1, STEPS + 1):
                 if (choice := self.predictions.get(k)) is not None:
@@ -129,7 +138,7 @@ class Learner:
                         f"step {k}'s prediction",
                         partial(self._post_with, action, f"Step {k} of {STEPS}"),
                     )
-                    self.harness.click(self.user, step, action, settle=False)
+                    self._click(step, action)
                     runnable = self._wait(f"step {k}'s Run button", partial(self._runnable, step))
                 else:
                     runnable = None
@@ -139,7 +148,7 @@ class Learner:
                     )
                 after = self.mine.index(step)
                 clicked = time.monotonic()
-                self.harness.click(self.user, runnable or step, "hostnet.run", settle=False)
+                self._click(runnable or step, "hostnet.run")
                 verdict = self._wait(f"result of step {k}", partial(self._verdict, k, after))
                 self.latencies.append(verdict.at - clicked)
                 if "passed*" not in verdict.text():
@@ -149,13 +158,26 @@ class Learner:
                     self._post_with, f"hostnet.quiz.{answer}", f"Knowledge check {i} of"
                 )
                 question = self._wait(f"question {i}", offered)
-                self.harness.click(self.user, question, f"hostnet.quiz.{answer}", settle=False)
+                self._click(question, f"hostnet.quiz.{answer}")
             self._check_summary()
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             self.evidence = self.harness.explain(self.user)
         finally:
             self.elapsed = time.monotonic() - started
+            self.cpu = time.thread_time() - cpu - self._bot_cpu
+
+    def _click(self, call: Call, action_id: str) -> None:
+        self._to_bot(partial(self.harness.click, settle=False), self.user, call, action_id)
+
+    def _to_bot(self, request: Callable[..., Any], *args: Any) -> None:
+        """A request to the bot, which handles it in this thread (as bolt's HTTP
+        server would in its own): that CPU time is the bot's, not the learner's."""
+        began = time.thread_time()
+        try:
+            request(*args)
+        finally:
+            self._bot_cpu += time.thread_time() - began
 
     def _check_summary(self) -> None:
         summary = self._wait(
