@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lesson 1 by hand: the same five commands and equivalent checks, as a careful
-# person would script them. bench/run.py times this against `hostnet lesson 1 --auto`.
+# Lesson 1 by hand: the same five commands, equivalent checks, the answers --auto shows
+# and the same cleanup, as a careful person would script them (but not the network map
+# lesson 1 draws after step 1). bench/run.py times this against `hostnet lesson 1 --auto`.
 # Usage: bench/lesson1.sh IMAGE
 set -euo pipefail
 # `grep` reads to the end (no -q): with pipefail, `cmd | grep -q` fails when grep exits
@@ -19,18 +20,28 @@ before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 # 1. run
 id=$(docker run --rm -d --network host --name my_nginx "$IMAGE")
 [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "no container id"
-[ "$(docker inspect -f '{{.State.Status}} {{.HostConfig.NetworkMode}}' my_nginx)" = "running host" ] || fail "not running on host"
+read -r status mode pid address < <(docker inspect -f '{{.State.Status}} {{.HostConfig.NetworkMode}} {{.State.Pid}} {{.NetworkSettings.IPAddress}}' my_nginx)
+[ "$status $mode" = "running host" ] && [ -z "${address:-}" ] || fail "not running on host, or it has an address"
+# the namespace checks: net shared with the host, pid and uts its own
+[ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/self/ns/net)" ] || fail "own network namespace"
+for ns in pid uts; do
+    [ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] || fail "shares $ns"
+done
 wait_for "netstat -tlnp | grep ':80 .*nginx' >/dev/null" || fail "port 80 not owned by nginx"
 # 2. curl
 curl -s http://localhost:80/ | grep 'Welcome to nginx!' >/dev/null || fail "no page"
 wait_for "docker logs my_nginx 2>/dev/null | grep 'GET / HTTP' >/dev/null" || fail "request not logged"
 # 3. ip addr show
-ip addr show | grep '^1: lo:' >/dev/null || fail "no lo"
+listing=$(ip addr show)
+grep '^1: lo:' <<<"$listing" >/dev/null || fail "no lo"
+echo "interfaces listed: $(grep -c '^[0-9]*: ' <<<"$listing")"  # the step's answer
 [ "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$before" ] || fail "interfaces changed"
 # 4. netstat
-netstat -tulpn | grep :80 | grep nginx >/dev/null || fail "netstat does not show nginx"
+owner=$(netstat -tulpn | grep :80 | grep nginx) || fail "netstat does not show nginx"
+echo "port 80 owned by PID $(grep -o '[0-9]*/nginx' <<<"$owner" | head -1 | cut -d/ -f1)"  # the answer
 # 5. stop
 docker container stop my_nginx | grep my_nginx >/dev/null || fail "stop"
 wait_for "! docker inspect my_nginx >/dev/null 2>&1" || fail "container still there"
 wait_for "! netstat -tln | grep ':80 ' >/dev/null" || fail "port 80 still in use"
+docker rm -f my_nginx >/dev/null 2>&1 || true  # the lesson's cleanup
 echo "lesson 1 by hand: all checks passed"
