@@ -187,21 +187,25 @@ def _address(hex_addr: str) -> str:
 
 
 def _socket_owners(inodes: set[str]) -> tuple[dict[str, list[tuple[int, str]]], bool]:
-    """Map socket inodes to (pid, command name); False when some fds were unreadable."""
+    """Map socket inodes to (pid, command name); False when some fds were unreadable.
+
+    This network namespace's processes are read first, the others only for a
+    socket none of them holds: on a machine of many labs, most of /proc is the
+    other labs' daemons."""
     owners: dict[str, list[tuple[int, str]]] = {}
     complete = True
-    if not inodes:
-        return owners, complete
     wanted = {f"socket:[{inode}]": inode for inode in inodes}
-    for proc in processes():
-        try:
-            links = proc.open_files()
-        except PermissionError:
-            complete = False
-            continue
-        for link in links:
-            inode = wanted.get(link)
-            if inode is not None:
+    table, here = processes(), namespace_id("/proc/self/ns/net")
+    for ours in (True, False):
+        if not inodes - owners.keys():
+            break
+        for proc in (p for p in table if (here is not None and p.netns == here) is ours):
+            try:
+                links = proc.open_files()
+            except PermissionError:
+                complete = False
+                continue
+            for inode in filter(None, map(wanted.get, links)):
                 owners.setdefault(inode, []).append((proc.pid, proc.comm or "?"))
     return owners, complete
 
@@ -326,11 +330,6 @@ class Process:
             except OSError:
                 continue  # closed meanwhile
         return links
-
-
-def _comm(pid: str) -> str:
-    """The command name of ``pid``, "?" if it cannot be read."""
-    return Process(int(pid)).comm or "?"
 
 
 def interfaces() -> list[dict[str, Any]]:

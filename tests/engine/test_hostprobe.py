@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import time
+
+import pytest
 
 from hostnet.engine import hostprobe
+from tests.support.env import unavailable
 
 
 def test_listeners_names_this_process_as_owner() -> None:
@@ -15,7 +21,32 @@ def test_listeners_names_this_process_as_owner() -> None:
         port = server.getsockname()[1]
         found = hostprobe.listeners(port)
     assert [(s["proto"], s["address"], s["port"]) for s in found] == [("tcp", "127.0.0.1", port)]
-    assert {"pid": os.getpid(), "name": hostprobe._comm(str(os.getpid()))} in found[0]["processes"]
+    assert {"pid": os.getpid(), "name": hostprobe.Process(os.getpid()).comm} in found[0][
+        "processes"
+    ]
+
+
+@pytest.mark.docker  # root: a process in a network namespace of its own
+def test_an_owner_in_another_network_namespace_is_found() -> None:
+    """Owners are looked for among this namespace's processes first; a socket held
+    only by a process in another namespace is found all the same."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        unavailable("needs root and unshare (util-linux)")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        child = subprocess.Popen(["unshare", "--net", "sleep", "60"], pass_fds=[server.fileno()])
+    try:  # our copy is closed: the child alone holds the socket, from its own namespace
+        deadline = time.monotonic() + 10
+        while hostprobe.Process(child.pid).comm != "sleep" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert hostprobe.Process(child.pid).netns != hostprobe.namespace_id("/proc/self/ns/net")
+        found = hostprobe.listeners(port)
+        assert [p["pid"] for p in found[0]["processes"]] == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_ipv6_listener_address_is_decoded() -> None:
