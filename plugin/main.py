@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import NoReturn
 
 from .protocol import HOOK_COMMAND, METADATA_COMMAND, PLUGIN_NAME, hook_response, metadata
 
@@ -55,6 +56,40 @@ def split_docker_argv(argv: list[str]) -> tuple[dict[str, str], list[str]] | Non
             return None  # a positional before "hostnet": not the plugin calling convention
         i += 1
     return flags, args[i + 1 :]
+
+
+def entry() -> NoReturn:
+    """The programs ``hostnet`` and ``docker-hostnet``: :func:`main`, then :func:`finish`."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise  # a message: Python prints it and exits 1, as ever
+        finish(exc.code or 0)
+    finish(0)
+
+
+def finish(code: int) -> NoReturn:
+    """Exit with ``code`` without tearing the interpreter down, which took about 90 ms
+    of ``lesson 1 --auto``'s 600 (freeing the objects of hundreds of modules).
+
+    What an exit does for the program still happens: the output is flushed and the
+    ``atexit`` handlers run. While another thread is still at work, or the output
+    cannot be flushed (a closed pipe), it is Python's own exit, as before."""
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.is_alive() and not t.daemon for t in others):
+        sys.exit(code)  # Python's exit waits for them
+    import atexit
+
+    atexit._run_exitfuncs()  # (then forgotten: never run twice)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        sys.exit(code)  # Python's exit says so as it always did
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
