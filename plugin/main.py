@@ -76,10 +76,11 @@ def finish(code: int) -> NoReturn:
     What an exit does for the program still happens: the output is flushed and the
     ``atexit`` handlers run. While another thread is still at work, or the output
     cannot be flushed (a closed pipe), it is Python's own exit, as before."""
-    import threading
-
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    if any(t.is_alive() and not t.daemon for t in others):
+    threading = sys.modules.get("threading")  # (not imported: no other thread was started)
+    if threading is not None and any(
+        t.is_alive() and not t.daemon and t is not threading.main_thread()
+        for t in threading.enumerate()
+    ):
         sys.exit(code)  # Python's exit waits for them
     import atexit
 
