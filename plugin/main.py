@@ -70,8 +70,8 @@ def entry() -> NoReturn:
 
 
 def finish(code: int) -> NoReturn:
-    """Exit with ``code`` without tearing the interpreter down, which took about 90 ms
-    of ``lesson 1 --auto``'s 600 (freeing the objects of hundreds of modules).
+    """Exit with ``code`` without tearing the interpreter down, which took 30 to 90 ms
+    of ``lesson 1 --auto``'s 500 to 600 (freeing the objects of hundreds of modules).
 
     What an exit does for the program still happens: the output is flushed and the
     ``atexit`` handlers run. While another thread is still at work, or the output
