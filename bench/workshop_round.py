@@ -35,9 +35,7 @@ class Round:
     errors: list[str] = field(default_factory=list)
     cpu_busy: float = 0.0  # share of the machine's CPUs busy during the round (anyone's)
     bot_cpu: float = 0.0  # CPU seconds of the bot (this process less the stand-ins below)
-    stand_in_cpu: float = (
-        0.0  # CPU seconds of the Slack stand-in and the learners (here, not Slack's)
-    )
+    stand_in_cpu: float = 0.0  # CPU seconds of the Slack stand-in and the simulated learners
     lab_cpu: float = 0.0  # CPU seconds of the labs' processes
     peak_kib: dict[str, int] = field(default_factory=dict)  # per lab, during the round
     bot_rss_before: int = 0  # KiB

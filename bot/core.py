@@ -40,17 +40,18 @@ class Catalog:
     """The lessons with the configured variables (a lab's own override the global ones).
 
     Each lesson file is read and parsed once, at startup (:meth:`validate`); a
-    lesson with a lab's values, and with its built-ins bound for that lab, is built
-    from that parse when first asked for and kept. Lesson files changed or added
-    later are seen after a restart, once validated against the configuration.
+    lesson with given values is built from that parse when first asked for and
+    kept (labs with the same values share it), and so is a lab's binding of its
+    built-ins. Lesson files changed or added later are seen after a restart, once
+    validated against the configuration.
     """
 
     def __init__(self, config: BotConfig) -> None:
         self._config = config
         self._documents: dict[str, LessonDocument] = {}  # lesson id → its parsed file
         self._refs: dict[str, str] = {}  # number and id → id
-        self._declared: dict[str, set[str]] = {}  # lesson id → its variables
-        self._lessons: dict[tuple[str, str | None], Lesson] = {}
+        # (lesson id, the values of its variables) → the lesson; () for none: the bare one
+        self._built: dict[tuple[str, tuple[tuple[str, str], ...]], Lesson] = {}
         self._bound: dict[tuple[str, str], Lesson] = {}  # (id, lab) → built-ins bound there
         self._addresses: dict[str, str] = {}  # lab → its host_address
         self._lock = threading.Lock()
@@ -76,7 +77,7 @@ class Catalog:
                 zip(documents, bare, strict=True), key=lambda d: d[1].number
             ):
                 self._documents[lesson.id] = document
-                self._declared[lesson.id] = set(lesson.variables)
+                self._built[(lesson.id, ())] = lesson
                 self._refs[str(lesson.number)] = self._refs[lesson.id] = lesson.id
         for lesson in bare:
             for lab in (None, *self._config.labs):
@@ -94,22 +95,22 @@ class Catalog:
         return self.lesson(lesson_id, None)
 
     def lesson(self, lesson_id: str, lab: str | None) -> Lesson:
-        key = (lesson_id, lab)
         with self._lock:
-            cached = self._lessons.get(key)
-        if cached is not None:
-            return cached
-        document = self._documents.get(lesson_id)
-        if document is None:  # a session of a lesson file since removed
+            bare = self._built.get((lesson_id, ()))
+        if bare is None:  # a session of a lesson file since removed
             raise LessonError(f"no lesson {lesson_id!r}")
         values = dict(self._config.variables)
         if lab is not None:
             with contextlib.suppress(KeyError):  # a lab no longer configured
                 values.update(self._config.lab(lab).variables)
-        declared = self._declared[lesson_id]
-        lesson = document.build({k: v for k, v in values.items() if k in declared})
+        key = (lesson_id, tuple(sorted((k, v) for k, v in values.items() if k in bare.variables)))
         with self._lock:
-            return self._lessons.setdefault(key, lesson)
+            built = self._built.get(key)
+        if built is not None:
+            return built
+        lesson = self._documents[lesson_id].build(dict(key[1]))
+        with self._lock:
+            return self._built.setdefault(key, lesson)
 
     def for_lab(self, lesson_id: str, lab: str, target: Callable[[], Target]) -> Lesson:
         """The lesson as ``lab`` runs it: its values, and its built-in variables

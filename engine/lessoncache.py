@@ -22,6 +22,7 @@ They live next to the progress database, in ``lessons.cache/``
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -85,9 +86,11 @@ def _made_from(lesson_file: Path) -> tuple[Any, ...] | None:
     return (str(lesson_file.absolute()), signature, _code())
 
 
+@functools.cache  # (a miss asks three times: before reading the file, after, and to check)
 def _code() -> tuple[Any, ...]:
     """The engine's sources (name, size, times of each), pydantic's and Python's versions:
-    a pickled lesson is only as good as the classes it is read back into."""
+    a pickled lesson is only as good as the classes it is read back into. Read once
+    per process: these are the classes this process has imported."""
     from pydantic.version import VERSION
 
     sources = []
