@@ -22,6 +22,19 @@ apt_install graphviz # the bot draws the network map with Graphviz's dot
 install_mermaid_parser # the Markdown's Mermaid diagrams are parsed by Mermaid itself
 # PostgreSQL (Debian's `postgresql`), installed and started as dockerd is: the
 # bot's store and its replicas are tested on it too (tests/support/postgres.py).
+# A server this run started is stopped again when it ends, whatever the outcome.
+postgres_online() { command -v pg_lsclusters >/dev/null && pg_lsclusters --no-header | grep -q ' online'; }
+stop_postgres() {
+    pg_lsclusters --no-header | while read -r version name _ status _; do
+        if [ "${status%%,*}" = online ]; then
+            say "Stopping PostgreSQL $version/$name (this run started it)"
+            "${SUDO[@]}" pg_ctlcluster "$version" "$name" stop || true
+        fi
+    done
+}
+if ! postgres_online; then
+    trap stop_postgres EXIT
+fi
 HOSTNET_TEST_POSTGRES=$("$REPO/scripts/ensure-postgres.sh")
 export HOSTNET_TEST_POSTGRES
 install_project test,bot,postgres,lint
@@ -37,4 +50,4 @@ cd "$REPO"
 "$VENV/bin/mypy"
 
 say "pytest"
-exec "$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest "$@" # (not exec: the trap above may have a server to stop)
