@@ -1,10 +1,12 @@
 """Slack's Web API on 127.0.0.1: records calls, answers like Slack (the parts the
-bot uses: chat.postMessage, chat.update, chat.postEphemeral, response_url posts)."""
+bot uses: chat.postMessage, chat.update, chat.postEphemeral, response_url posts);
+over plain HTTP, or over TLS with a certificate of :mod:`.tls`."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -88,7 +90,7 @@ class FakeSlack:
     ``files.completeUploadExternal`` shares the file in a channel or thread.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.started = time.monotonic()  # the evidence's times count from here
         self.calls: list[Call] = []
         self.inbound: list[Inbound] = []  # what the harness sent the bot
@@ -146,7 +148,13 @@ class FakeSlack:
                 self.wfile.write(data)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        scheme = "http"
+        if tls is not None:  # the handshake happens in the request's thread, on its first read
+            self.server.socket = tls.wrap_socket(
+                self.server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.base = f"{scheme}://127.0.0.1:{self.server.server_port}"
         self.api_url = self.base + "/api/"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
