@@ -379,6 +379,20 @@ class Report:
         return "\n".join(self.lines) + "\n"
 
 
+def slack_rows(runs: int) -> Iterator[Row]:
+    """One Slack Web API call over TLS (bench/slack_tls.py): the CPU it costs the bot."""
+    import slack_tls
+
+    ours, theirs = slack_tls.cpu_per_call(batches=max(3, runs // 2))
+    yield Row(
+        "CPU of one Slack Web API call over TLS, the bot's client",
+        "slack_sdk's default (a new TLS context per call)",
+        ours,
+        theirs,
+        "(gain)",
+    )
+
+
 def rows_of(name: str, section: Callable[[int], Iterator[Row]], runs: int) -> Iterator[Row]:
     """A section's rows as they are measured; a section that breaks ends in a failed row."""
     try:
@@ -422,7 +436,17 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["plugin", "startup", "lesson", "ssh", "bot", "workshop", "replicas", "vm"],
+        choices=[
+            "plugin",
+            "startup",
+            "lesson",
+            "ssh",
+            "slack",
+            "bot",
+            "workshop",
+            "replicas",
+            "vm",
+        ],
     )
     parser.add_argument(
         "--sizes", default="1,2,4,8,16,32", help="workshop sizes (default %(default)s)"
@@ -437,6 +461,7 @@ def main() -> None:
         ("startup", startup_section),
         ("lesson", lesson_rows),
         ("ssh", ssh_rows),
+        ("slack", slack_rows),
     )
     for name, section in sections:
         if name not in args.skip:

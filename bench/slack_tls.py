@@ -36,10 +36,10 @@ def cpu_per_call(calls: int = 20, batches: int = 7) -> tuple[float, float]:
     from hostnet.bot.slack import web_client
     from hostnet.bot.testing.fakeslack import FakeSlack
     from hostnet.bot.testing.requests import BOT_TOKEN, CHANNEL
-    from hostnet.bot.testing.tls import TestAuthority
+    from hostnet.bot.testing.tls import StandInAuthority
 
     with tempfile.TemporaryDirectory(prefix="hostnet-bench-tls-") as tmp:
-        authority = TestAuthority(Path(tmp))
+        authority = StandInAuthority(Path(tmp))
         before = os.environ.get("SSL_CERT_FILE")
         os.environ["SSL_CERT_FILE"] = str(authority.bundle)
         fake = FakeSlack(tls=authority.server_context())

@@ -1,7 +1,9 @@
 """One workshop round (bench/workshop.py): a fresh bot, N learners at once, measured.
 
 The bot is the real bolt App built as ``hostnet-bot`` builds it, its Web API
-pointed at the stand-in for Slack of hostnet.bot.testing; the learners are
+pointed at the stand-in for Slack of hostnet.bot.testing, over TLS as to Slack
+(a test authority's certificate, trusted through ``SSL_CERT_FILE`` with the
+system's CAs: the bot pays for its contexts and handshakes); the learners are
 hostnet.bot.testing.workshop's. After the round, what is wrong is reported:
 a learner who did not finish (with their evidence), a broken invariant of the
 bot's state, a lab still leased, and the near misses (an ephemeral, a ⚠️, a
@@ -10,6 +12,8 @@ failed Web API call).
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import tempfile
 import time
@@ -21,6 +25,7 @@ from workshop_labs import Sampler, cpu_busy_jiffies, lab_cpu, procs_of, status_k
 
 from hostnet.bot.testing.fakeslack import FakeSlack
 from hostnet.bot.testing.harness import BotHarness, Labs, write_config
+from hostnet.bot.testing.tls import StandInAuthority
 from hostnet.bot.testing.workshop import learners, play_round, stuck
 from hostnet.engine.loader import find_lesson
 
@@ -62,7 +67,19 @@ def bot_for(labs: list[Any], image: str, interval: float, work: Path) -> tuple[B
         message_interval_seconds=interval,
     )
     targets = Labs()
-    return BotHarness(FakeSlack(), config, targets), targets
+    return BotHarness(slack_over_tls(work), config, targets), targets
+
+
+@functools.cache
+def _authority(work: Path) -> StandInAuthority:
+    authority = StandInAuthority(work / "tls")
+    os.environ["SSL_CERT_FILE"] = str(authority.bundle)  # (this process is the bench's own)
+    return authority
+
+
+def slack_over_tls(work: Path) -> FakeSlack:
+    """The stand-in for Slack, over TLS with a certificate the bot trusts."""
+    return FakeSlack(tls=_authority(work).server_context())
 
 
 def run_round(labs: list[Any], n: int, interval: float, work: Path, image: str) -> Round:

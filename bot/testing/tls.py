@@ -3,7 +3,7 @@ authority of the stand-in's own, and a certificate from it for 127.0.0.1.
 
 The bot trusts it as it trusts Slack's: through the default context's CA file,
 ``SSL_CERT_FILE``, here the system's CA certificates with this authority's
-added (:attr:`TestAuthority.bundle`), so a client pays the same to load them.
+added (:attr:`StandInAuthority.bundle`), so a client pays the same to load them.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-class TestAuthority:
+class StandInAuthority:
     """A CA and a server certificate for 127.0.0.1 and localhost, in ``directory``."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hostnet test CA")])
         ca = (
@@ -59,9 +59,7 @@ class TestAuthority:
         self.certificate.write_bytes(leaf.public_bytes(pem))
         self.key = directory / "server.key"
         self.key.write_bytes(
-            key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         )
         self.bundle = directory / "bundle.pem"  # for SSL_CERT_FILE
         system = Path(ssl.get_default_verify_paths().cafile or "/nonexistent")
