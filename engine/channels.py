@@ -1,9 +1,8 @@
 """What a long-lived process on a lab is reached through: an SSH exec channel.
 
-The lab's probe process (:mod:`.probeserver`), its command process
-(:mod:`.runserver`) and its Engine API stream (:mod:`.dockerapi.stream`) each
-hold one; paramiko's ``Channel`` is one, and so is the tests' local stand-in
-(pipes to a real process).
+The lab's process for commands and facts (:mod:`.labprocess`) and its Engine
+API stream (:mod:`.dockerapi.stream`) each hold one; paramiko's ``Channel`` is
+one, and so is the tests' local stand-in (pipes to a real process).
 """
 
 from __future__ import annotations

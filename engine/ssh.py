@@ -9,7 +9,7 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
   ~/.ssh/known_hosts) must know the lab, unless the config says
   ``StrictHostKeyChecking no`` (Vagrant's does).
 * Commands run one after another in one long-lived python3 on the lab
-  (:mod:`.runserver`), which kills a command's whole process group when its time
+  (:mod:`.labprocess`), which kills a command's whole process group when its time
   is up or when the step stops waiting for it. Where that cannot run, each
   command is an sshd session of its own, wrapped in coreutils ``timeout``. The
   local deadline is a backstop for a lab that stops answering.
@@ -24,8 +24,8 @@ output of ``vagrant ssh-config`` or a netns lab's generated config.
   :class:`TargetError` naming the lab: an error, never a failed check.
 * The lab's engine is spoken to over the same connection, through one
   ``docker system dial-stdio`` channel (:mod:`.dockerapi.stream`), and its facts
-  come from one long-lived python3 (:mod:`.probeserver`); each falls back to a
-  process per question (the docker CLI, ``python3 -``) where that cannot run.
+  come from the same python3 as its commands; each falls back to a process per
+  question (the docker CLI, ``python3 -``) where that cannot run.
 """
 
 from __future__ import annotations
@@ -51,10 +51,8 @@ from .commands import CommandResult, OutputSink
 from .dockerapi import CliDocker, DockerApi
 from .dockerapi.stream import DIAL, LabDocker, StreamDocker
 from .errors import TargetError
+from .labprocess import LabProcess, Lost, Unavailable
 from .probes import HostProbes
-from .probeserver import ProbeServer, Unavailable
-from .runserver import CommandServer, Lost
-from .runserver import Unavailable as NoCommandServer
 from .streams import Output
 from .targets import SHELL_PRELUDE
 
@@ -76,8 +74,7 @@ class SSHTarget(HostProbes):
         self.address = address  # what the lab was reached at (a name, or an address)
         self._client = client
         self._api: LabDocker | None = None
-        self._facts = ProbeServer(self._open_channel)
-        self._commands = CommandServer(self._open_channel)
+        self._lab = LabProcess(self._open_channel)  # its commands and its facts
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -172,15 +169,13 @@ class SSHTarget(HostProbes):
     def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None
     ) -> CommandResult:
-        if self._commands.ready():
+        if self._lab.ready():
             output = Output(command, on_output)
             try:
-                ended = self._commands.run(
-                    SHELL_PRELUDE + command, timeout, output, backstop=_BACKSTOP
-                )
+                ended = self._lab.run(SHELL_PRELUDE + command, timeout, output, backstop=_BACKSTOP)
             except Lost as exc:
                 raise self._lost(command, exc) from exc
-            except NoCommandServer:
+            except Unavailable:
                 pass  # another thread's command holds it: a session of its own
             else:
                 code, timed_out = ended or (-1, True)
@@ -202,21 +197,17 @@ class SSHTarget(HostProbes):
         """How the lab's engine and facts are reached now (``doctor --lab``)."""
         self.docker()
         assert self._api is not None
-        return {
-            "engine": self._api.path(),
-            "facts": self._facts.path(),
-            "commands": self._commands.path(),
-        }
+        return {"engine": self._api.path(), **self._lab.paths()}
 
     def _probe(self, kind: str, *args: str) -> Any:
         try:
-            return self._facts.ask(kind, *args)
+            return self._lab.ask(kind, *args)
         except ValueError as exc:  # the probe itself failed there
             raise TargetError(
                 f"lab {self.name}: cannot read {kind} there: {exc}",
                 hint="the lab needs python3 for probes",
             ) from exc
-        except Unavailable:
+        except Unavailable:  # (no process there, or another thread's command holds it)
             return self._probe_once(kind, *args)
 
     def _probe_once(self, kind: str, *args: str) -> Any:
@@ -244,7 +235,7 @@ class SSHTarget(HostProbes):
         a step's first command wrote seem older than the step.
         """
         try:
-            return float(self._facts.ask("now"))
+            return float(self._lab.ask("now"))
         except (Unavailable, ValueError, TypeError):
             pass
         res = self._exec("date +%s.%N", "date +%s.%N", timeout=10)
@@ -254,8 +245,7 @@ class SSHTarget(HostProbes):
             return time.time()
 
     def close(self) -> None:
-        self._commands.close()
-        self._facts.close()
+        self._lab.close()
         if self._api is not None:
             self._api.close()
         self._client.close()

@@ -78,7 +78,7 @@ def test_output_streams_and_hanging_commands_are_killed(netns_labs, way: str) ->
     and (where that cannot run) an sshd session per command under `timeout`."""
     target = open_lab(netns_labs())
     if way == "session per command":
-        target._commands.disabled = "this test"
+        target._lab.disabled = "this test"
     try:
         chunks: list[tuple[float, str]] = []
         started = time.monotonic()
