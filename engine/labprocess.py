@@ -282,7 +282,10 @@ class LabProcess:
         }
 
     def close(self) -> None:
+        """End the process, once the request under way (if any) has ended."""
         with self._state:
+            while self._busy is not None:
+                self._state.wait()
             self._drop()
 
     # -- plumbing -----------------------------------------------------------------------
