@@ -247,3 +247,19 @@ def test_facts_from_many_threads_each_get_their_own_answer(opener: Opener) -> No
     assert answers == {i: expected[kind] for i, kind in enumerate(kinds)}
     assert len(opener.opened) == 1
     server.close()
+
+
+def test_close_lets_the_command_under_way_finish(opener: Opener) -> None:
+    """A target closed by one thread while another's command runs: the command ends
+    as it would have, then the process goes."""
+    server = LabProcess(opener)
+    results: list[str] = []
+    first = threading.Thread(
+        target=lambda: results.append(run(server, "sleep 1; echo whole")[0].stdout)
+    )
+    first.start()
+    time.sleep(0.3)
+    server.close()
+    first.join()
+    assert results == ["whole\n"]
+    assert opener.opened[0].proc.wait(timeout=5) is not None
