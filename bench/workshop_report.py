@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workshop_labs import ByHand
-from workshop_round import Round
+from workshop_round import SLACK_OVER_TLS, Round
 
 from hostnet.bot.slack import BURST
 
@@ -95,6 +95,12 @@ def report(out: Outcome, interval: float) -> str:
         f"- bot process RSS: {_mib(out.bot_rss_start)} before the bot was first built, "
         f"{_mib(out.bot_rss_end)} after all {len(rs_all) + len(out.paced) + 1} rounds "
         "(each round builds a fresh bot; the table has its peak and growth during the rounds)",
+        "- Slack's stand-in answers the bot "
+        + (
+            "over TLS, as Slack does (a test authority's certificate, trusted with the system's CAs)"
+            if SLACK_OVER_TLS
+            else "over plain HTTP (HOSTNET_BENCH_SLACK=http): no TLS context or handshake"
+        ),
         "- CPU: \"bot\" is the bot's work in this process (bolt handling the learners' requests, "
         "the lessons, the calls to Slack's Web API); the Slack stand-in and the learners, which "
         "run here too, are counted apart (their threads' CPU, median per learner "

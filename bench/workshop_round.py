@@ -3,7 +3,8 @@
 The bot is the real bolt App built as ``hostnet-bot`` builds it, its Web API
 pointed at the stand-in for Slack of hostnet.bot.testing, over TLS as to Slack
 (a test authority's certificate, trusted through ``SSL_CERT_FILE`` with the
-system's CAs: the bot pays for its contexts and handshakes); the learners are
+system's CAs: the bot pays for its contexts and handshakes; ``HOSTNET_BENCH_SLACK=http``
+for plain HTTP, as the bench spoke before); the learners are
 hostnet.bot.testing.workshop's. After the round, what is wrong is reported:
 a learner who did not finish (with their evidence), a broken invariant of the
 bot's state, a lab still leased, and the near misses (an ephemeral, a ⚠️, a
@@ -67,7 +68,7 @@ def bot_for(labs: list[Any], image: str, interval: float, work: Path) -> tuple[B
         message_interval_seconds=interval,
     )
     targets = Labs()
-    return BotHarness(slack_over_tls(work), config, targets), targets
+    return BotHarness(slack_stand_in(work), config, targets), targets
 
 
 @functools.cache
@@ -77,9 +78,12 @@ def _authority(work: Path) -> StandInAuthority:
     return authority
 
 
-def slack_over_tls(work: Path) -> FakeSlack:
-    """The stand-in for Slack, over TLS with a certificate the bot trusts."""
-    return FakeSlack(tls=_authority(work).server_context())
+SLACK_OVER_TLS = os.environ.get("HOSTNET_BENCH_SLACK", "tls") != "http"
+
+
+def slack_stand_in(work: Path) -> FakeSlack:
+    """The stand-in for Slack: over TLS with a certificate the bot trusts (or plain HTTP)."""
+    return FakeSlack(tls=_authority(work).server_context() if SLACK_OVER_TLS else None)
 
 
 def run_round(labs: list[Any], n: int, interval: float, work: Path, image: str) -> Round:
