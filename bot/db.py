@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -151,6 +152,9 @@ class Backend(ABC):
             )
 
 
+_BUSY_TIMEOUT = 10.0  # seconds SQLite waits for another connection's lock
+
+
 class SqliteBackend(Backend):
     identity = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
@@ -163,8 +167,24 @@ class SqliteBackend(Backend):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise self._problem(exc) from exc
-        with self._lock, self.read() as db:
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        with self._lock:
+            self._use_wal()
+
+    def _use_wal(self) -> None:
+        """WAL mode: readers never wait for the writer. Switching a file to it needs
+        the file to itself; when another bot holds a write there (a migration of the
+        file it is switching too), SQLite says "locked" at once rather than wait,
+        since waiting could deadlock. So it is asked again, within the busy timeout."""
+        db = self._connect()
+        deadline = time.monotonic() + _BUSY_TIMEOUT
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise self._problem(exc) from exc
+            time.sleep(0.01)
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -172,7 +192,7 @@ class SqliteBackend(Backend):
             return db
         try:
             db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=True
+                self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=True
             )
             # WAL + NORMAL: no fsync per commit; a crash of the bot loses nothing,
             # a power cut at most the last moments.

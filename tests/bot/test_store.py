@@ -289,6 +289,17 @@ def test_a_first_round_database_is_migrated_forward_once(database: Path | str) -
             store.close()
 
 
+def test_bots_starting_at_once_on_an_old_sqlite_file_all_start(tmp_path: Path) -> None:
+    """Switching the file to WAL while another bot migrates it: SQLite answers "locked"
+    at once there (waiting could deadlock), so the switch is asked again. Without that,
+    about 3 starts in 100 failed; 50 here."""
+    for attempt in range(50):
+        path = tmp_path / f"state-{attempt}.sqlite"
+        _execute_as_operator(path, FIRST_ROUND.format(id="INTEGER PRIMARY KEY AUTOINCREMENT"))
+        for store in at_once(4, lambda n, path=path: BotStore(path)):  # type: ignore[misc]
+            store.close()
+
+
 def test_a_database_from_a_newer_bot_is_refused(database: Path | str) -> None:
     BotStore(database).close()
     _execute_as_operator(database, "UPDATE bot_meta SET value = '99' WHERE key = 'schema_version'")
