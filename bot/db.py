@@ -181,7 +181,7 @@ class SqliteBackend(Backend):
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 return
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:  # (not a database, read-only, …: said as before)
                 if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
                     raise self._problem(exc) from exc
             time.sleep(0.01)

@@ -300,6 +300,13 @@ def test_bots_starting_at_once_on_an_old_sqlite_file_all_start(tmp_path: Path) -
             store.close()
 
 
+def test_a_file_that_is_not_a_database_is_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    path.write_text("these are notes, not a database\n" * 100)
+    with pytest.raises(StoreProblem, match="file is not a database"):
+        BotStore(path)
+
+
 def test_a_database_from_a_newer_bot_is_refused(database: Path | str) -> None:
     BotStore(database).close()
     _execute_as_operator(database, "UPDATE bot_meta SET value = '99' WHERE key = 'schema_version'")
