@@ -45,8 +45,10 @@ from . import hostprobe, sockdiag
 from .channels import Channel
 from .streams import Output
 
-# hostprobe, and sockdiag for it (listening sockets over netlink), sent with the first question.
-SOURCES = [Path(str(m.__file__)).read_text(encoding="utf-8") for m in (sockdiag, hostprobe)]
+# Module name → source, sent with the first question: sockdiag (listening sockets over
+# netlink), loaded first since hostprobe looks for it, then hostprobe.
+SOURCES = {m.__name__.rpartition(".")[2]: Path(str(m.__file__)).read_text(encoding="utf-8")
+           for m in (sockdiag, hostprobe)}  # fmt: skip
 
 _SERVE = r"""
 import json, os, select, signal, subprocess, sys, time, types
@@ -85,7 +87,7 @@ def request():
 def answer(ask):
     global probe
     try:
-        for name, source in zip(("sockdiag", "hostprobe"), ask.get("source", ())):
+        for name, source in ask.get("source", {}).items():
             probe = sys.modules[name] = types.ModuleType(name)
             exec(compile(source, name + ".py", "exec"), probe.__dict__)
         kind, *args = ask["ask"]

@@ -46,12 +46,11 @@ from typing import Any, ClassVar
 
 import paramiko
 
-from . import hostprobe
 from .commands import CommandResult, OutputSink
 from .dockerapi import CliDocker, DockerApi
 from .dockerapi.stream import DIAL, LabDocker, StreamDocker
 from .errors import TargetError
-from .labprocess import LabProcess, Lost, Unavailable
+from .labprocess import SOURCES, LabProcess, Lost, Unavailable
 from .probes import HostProbes
 from .streams import Output
 from .targets import SHELL_PRELUDE
@@ -60,7 +59,6 @@ _BACKSTOP = 10.0  # seconds past a command's timeout before we give up on the la
 _KEEPALIVE = 5  # seconds without sending before a keepalive goes out
 _DEAD_AFTER = 20.0  # seconds sent data may stay unacknowledged before the link counts as dead
 _TIMEOUT_EXIT = 124  # coreutils timeout: the command timed out
-_PROBE_SOURCE = Path(hostprobe.__file__).read_text(encoding="utf-8")
 
 
 class SSHTarget(HostProbes):
@@ -213,7 +211,7 @@ class SSHTarget(HostProbes):
     def _probe_once(self, kind: str, *args: str) -> Any:
         """The fallback: a python3 for this one fact."""
         argv = " ".join(shlex.quote(a) for a in (kind, *args))
-        res = self._exec(kind, f"python3 - {argv}", timeout=30, stdin=_PROBE_SOURCE)
+        res = self._exec(kind, f"python3 - {argv}", timeout=30, stdin=SOURCES["hostprobe"])
         if not res.ok:
             raise TargetError(
                 f"lab {self.name}: cannot read {kind} there: {res.stderr.strip() or res.exit_code}",
