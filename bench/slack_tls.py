@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 BLOCKS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Step 2 of 5* ✅ passed\n" + "x" * 300}},
@@ -40,32 +41,27 @@ def cpu_per_call(calls: int = 20, batches: int = 7) -> tuple[float, float]:
 
     with tempfile.TemporaryDirectory(prefix="hostnet-bench-tls-") as tmp:
         authority = StandInAuthority(Path(tmp))
-        before = os.environ.get("SSL_CERT_FILE")
-        os.environ["SSL_CERT_FILE"] = str(authority.bundle)
         fake = FakeSlack(tls=authority.server_context())
-        try:
-            ours = web_client(BOT_TOKEN, base_url=fake.api_url)
-            theirs = WebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=30)
+        with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(authority.bundle)}):
+            try:
+                ours = web_client(BOT_TOKEN, base_url=fake.api_url)
+                theirs = WebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=30)
 
-            def batch(client: WebClient) -> Callable[[], float]:
-                def run() -> float:
-                    began = time.thread_time()
-                    for _ in range(calls):
-                        client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
-                    return (time.thread_time() - began) / calls
+                def batch(client: WebClient) -> Callable[[], float]:
+                    def run() -> float:
+                        began = time.thread_time()
+                        for _ in range(calls):
+                            client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
+                        return (time.thread_time() - began) / calls
 
-                return run
+                    return run
 
-            a, b = batch(ours), batch(theirs)
-            a(), b()  # warm-up
-            times_a, times_b = [], []
-            for _ in range(batches):
-                times_a.append(a())
-                times_b.append(b())
-            return statistics.median(times_a), statistics.median(times_b)
-        finally:
-            fake.close()
-            if before is None:
-                os.environ.pop("SSL_CERT_FILE", None)
-            else:
-                os.environ["SSL_CERT_FILE"] = before
+                a, b = batch(ours), batch(theirs)
+                a(), b()  # warm-up
+                times_a, times_b = [], []
+                for _ in range(batches):
+                    times_a.append(a())
+                    times_b.append(b())
+                return statistics.median(times_a), statistics.median(times_b)
+            finally:
+                fake.close()
