@@ -379,16 +379,35 @@ class Report:
         return "\n".join(self.lines) + "\n"
 
 
+RTT = 0.040  # a round trip to Slack, for the bench (Slack's own varies by region)
+
+
 def slack_rows(runs: int) -> Iterator[Row]:
-    """One Slack Web API call over TLS (bench/slack_tls.py): the CPU it costs the bot."""
+    """One Slack Web API call over TLS (bench/slack_tls.py): the CPU it costs the bot,
+    and the time it takes with Slack a round trip away."""
     import slack_tls
 
-    ours, theirs = slack_tls.cpu_per_call(batches=max(3, runs // 2))
+    cpu = slack_tls.cpu_per_call(batches=max(3, runs // 2))
     yield Row(
         "CPU of one Slack Web API call over TLS, the bot's client",
-        "slack_sdk's default (a new TLS context per call)",
-        ours,
-        theirs,
+        "slack_sdk's default (a new TLS context and connection per call)",
+        cpu["kept"],
+        cpu["as it comes"],
+        "(gain)",
+    )
+    yield Row(
+        "the same, connections kept open",
+        "one TLS context, a new connection per call",
+        cpu["kept"],
+        cpu["one context"],
+        "(gain)",
+    )
+    wall = slack_tls.wall_per_call(rtt=RTT)
+    yield Row(
+        f"one Web API call, Slack {RTT * 1000:.0f} ms away, connections kept open",
+        "a new connection per call (its TCP handshake not delayed)",
+        wall["kept"],
+        wall["one context"],
         "(gain)",
     )
 

@@ -1,24 +1,40 @@
-"""What one Slack Web API call costs the bot's process, over TLS as to Slack itself.
+"""What one Slack Web API call costs the bot, over TLS as to Slack itself.
 
 The stand-in for Slack's Web API (hostnet.bot.testing) answers on 127.0.0.1 over
 TLS with a certificate of a test authority; the client trusts it as it trusts
 Slack's, through ``SSL_CERT_FILE``: the system's CA certificates with the test
-authority's added. Each side posts the same message, alternating in batches:
+authority's added. The stand-in keeps connections open, as Slack does. Three
+clients post the same message, alternating in batches:
 
-* "ours" is the bot's client (``hostnet.bot.slack.web_client``: one TLS context);
-* "theirs" is slack_sdk's ``WebClient`` as it comes (a new context per call).
+* "kept": the bot's client (``hostnet.bot.slack.web_client``): one TLS context,
+  connections kept open between calls (``hostnet.bot.keepalive``);
+* "one context": ``WebClient(ssl=<one context>)``, the bot's client before it kept
+  connections: a new connection, and so a TLS handshake, per call;
+* "as it comes": slack_sdk's ``WebClient`` with urllib's own opener: a new
+  connection and a new TLS context (the system's CAs read again) per call.
 
-Both still make a new connection, and so a TLS handshake, per call.
+:func:`cpu_per_call` measures the CPU of the calling thread. :func:`wall_per_call`
+measures the time a call takes when the stand-in is a round trip away: a relay on
+127.0.0.1 holds every chunk for half the round trip each way. It cannot hold TCP's
+own handshake (the client's connect is answered by the relay at once), so what a
+new connection costs there is one round trip less than on a real network.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import socket
+import ssl
 import statistics
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 BLOCKS = [
@@ -30,38 +46,145 @@ BLOCKS = [
 ]  # fmt: skip
 
 
-def cpu_per_call(calls: int = 20, batches: int = 7) -> tuple[float, float]:
-    """Median CPU seconds per call of this thread: (the bot's client, slack_sdk's default)."""
-    from slack_sdk import WebClient
-
-    from hostnet.bot.slack import web_client
+@contextmanager
+def stand_in() -> Iterator[Any]:
+    """The stand-in over TLS, trusted through ``SSL_CERT_FILE`` while inside."""
     from hostnet.bot.testing.fakeslack import FakeSlack
-    from hostnet.bot.testing.requests import BOT_TOKEN, CHANNEL
     from hostnet.bot.testing.tls import StandInAuthority
 
     with tempfile.TemporaryDirectory(prefix="hostnet-bench-tls-") as tmp:
         authority = StandInAuthority(Path(tmp))
         fake = FakeSlack(tls=authority.server_context())
-        with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(authority.bundle)}):
+        try:
+            with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(authority.bundle)}):
+                yield fake
+        finally:
+            fake.close()
+
+
+def clients(api_url: str) -> dict[str, Callable[[], Any]]:
+    """Each client, as a function that makes it ready for a batch and returns it."""
+    from slack_sdk import WebClient
+
+    from hostnet.bot.keepalive import reuse_connections
+    from hostnet.bot.slack import web_client
+    from hostnet.bot.testing.requests import BOT_TOKEN
+
+    kept = web_client(BOT_TOKEN, base_url=api_url)  # (it installs the keep-alive opener)
+    context = ssl.create_default_context()
+    one = WebClient(token=BOT_TOKEN, base_url=api_url, timeout=30, ssl=context)
+    plain = WebClient(token=BOT_TOKEN, base_url=api_url, timeout=30)
+
+    def as_kept() -> Any:
+        reuse_connections(api_url, context)  # the keep-alive opener (again)
+        return kept
+
+    def as_it_comes() -> Any:
+        urllib.request.install_opener(None)  # urllib's own opener, until the next "kept"
+        return plain
+
+    return {"kept": as_kept, "one context": lambda: one, "as it comes": as_it_comes}
+
+
+def _alternate(
+    batch: Callable[[Any], float], made: dict[str, Callable[[], Any]], batches: int
+) -> dict[str, float]:
+    """The median of each client's batches, the clients taking turns."""
+    for make in made.values():  # warm-up
+        batch(make())
+    times: dict[str, list[float]] = {name: [] for name in made}
+    for _ in range(batches):
+        for name, make in made.items():
+            times[name].append(batch(make()))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def cpu_per_call(calls: int = 20, batches: int = 7) -> dict[str, float]:
+    """Median CPU seconds per call of the calling thread, per client."""
+    from hostnet.bot.testing.requests import CHANNEL
+
+    def batch(client: Any) -> float:
+        began = time.thread_time()
+        for _ in range(calls):
+            client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
+        return (time.thread_time() - began) / calls
+
+    with stand_in() as fake:
+        return _alternate(batch, clients(fake.api_url), batches)
+
+
+def wall_per_call(rtt: float = 0.040, calls: int = 10, batches: int = 3) -> dict[str, float]:
+    """Median seconds per call with the stand-in ``rtt`` away: kept vs one context."""
+    from hostnet.bot.testing.requests import CHANNEL
+
+    def batch(client: Any) -> float:
+        began = time.monotonic()
+        for _ in range(calls):
+            client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
+        return (time.monotonic() - began) / calls
+
+    with stand_in() as fake, DelayRelay(fake.server.server_port, rtt) as relay:
+        made = clients(f"https://127.0.0.1:{relay.port}/api/")
+        del made["as it comes"]  # (the same round trips as "one context")
+        return _alternate(batch, made, batches)
+
+
+class DelayRelay:
+    """A TCP relay on 127.0.0.1 to ``port``: each chunk is passed on ``rtt / 2`` after
+    it arrived, in order, in each direction (a link with that round trip)."""
+
+    def __init__(self, port: int, rtt: float) -> None:
+        self.target, self.delay = port, rtt / 2
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def __enter__(self) -> DelayRelay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+        for sock in self.sockets:
+            sock.close()
+
+    def _accept(self) -> None:
+        while True:
             try:
-                ours = web_client(BOT_TOKEN, base_url=fake.api_url)
-                theirs = WebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=30)
+                near, _ = self.listener.accept()
+            except OSError:
+                return
+            far = socket.create_connection(("127.0.0.1", self.target))
+            for sock in (near, far):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sockets.append(sock)
+            self._pipe(near, far)
+            self._pipe(far, near)
 
-                def batch(client: WebClient) -> Callable[[], float]:
-                    def run() -> float:
-                        began = time.thread_time()
-                        for _ in range(calls):
-                            client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
-                        return (time.thread_time() - began) / calls
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        held: queue.Queue[tuple[float, bytes]] = queue.Queue()
 
-                    return run
+        def read() -> None:
+            while True:
+                try:
+                    data = source.recv(65536)
+                except OSError:
+                    data = b""
+                held.put((time.monotonic() + self.delay, data))
+                if not data:
+                    return
 
-                a, b = batch(ours), batch(theirs)
-                a(), b()  # warm-up
-                times_a, times_b = [], []
-                for _ in range(batches):
-                    times_a.append(a())
-                    times_b.append(b())
-                return statistics.median(times_a), statistics.median(times_b)
-            finally:
-                fake.close()
+        def write() -> None:
+            while True:
+                due, data = held.get()
+                time.sleep(max(0.0, due - time.monotonic()))
+                try:
+                    if not data:
+                        sink.shutdown(socket.SHUT_WR)
+                        return
+                    sink.sendall(data)
+                except OSError:
+                    return
+
+        threading.Thread(target=read, daemon=True).start()
+        threading.Thread(target=write, daemon=True).start()

@@ -5,7 +5,8 @@
   client's ``RateLimitErrorRetryHandler`` (see :func:`web_client`);
 * every ``text`` in a message, blocks included, passes through
   :func:`~hostnet.bot.redact.redact` first;
-* one TLS context serves every call (see :func:`web_client`).
+* one TLS context serves every call, and the connections to the Web API are
+  kept open between calls (see :func:`web_client`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from .keepalive import reuse_connections
 from .redact import redact
 
 log = logging.getLogger(__name__)
@@ -27,20 +29,31 @@ Blocks = list[dict[str, Any]]
 
 
 def web_client(token: str, *, base_url: str | None = None) -> WebClient:
-    """A WebClient that waits out rate limits instead of failing, with one TLS context.
+    """A WebClient that waits out rate limits instead of failing, with one TLS context
+    and its connections to the Web API kept open between calls.
 
-    Given none, slack_sdk opens each call with urllib, whose HTTPS connection then
-    makes a new default context and reads the system's CA certificates again: a
-    call cost the bot 24 to 31 ms of CPU here, against 1.6 to 2.3 ms with one
+    Given no context, slack_sdk opens each call with urllib, whose HTTPS connection
+    then makes a new default context and reads the system's CA certificates again:
+    a call cost the bot 24 to 31 ms of CPU here, against 1.6 to 2.3 ms with one
     context (bench/slack_tls.py), and a learner's lesson 1 makes 33. The context
     made here is that same default (the system's CAs, or ``SSL_CERT_FILE`` and
-    ``SSL_CERT_DIR``; certificate and host name checked), made once; bolt's
-    ``respond`` and the file uploads use it too.
+    ``SSL_CERT_DIR``; certificate and host name checked), made once.
+
+    urllib would also open a connection, with its TLS handshake, per call;
+    :mod:`hostnet.bot.keepalive` keeps them open instead, through urllib's default
+    opener, which slack_sdk uses when its ``ssl`` is None. bolt's ``respond`` and the
+    file uploads go through that opener too, with the same context. Through a proxy
+    (``HTTPS_PROXY``), slack_sdk opens its own connections: it is given the context.
     """
-    kwargs: dict[str, Any] = {"token": token, "timeout": 30, "ssl": ssl.create_default_context()}
+    context = ssl.create_default_context()
+    kwargs: dict[str, Any] = {"token": token, "timeout": 30}
     if base_url is not None:
         kwargs["base_url"] = base_url
     client = WebClient(**kwargs)
+    if client.proxy:
+        client.ssl = context
+    else:
+        reuse_connections(client.base_url, context)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return client
 

@@ -101,6 +101,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self.arrived = threading.Condition()  # notified after every call (waiting learners)
         self.cpu = 0.0  # CPU seconds its request threads used (a benchmark keeps it apart)
+        self.connections = 0  # connections accepted (a client that keeps them open: few)
         self._ts = itertools.count(1)
         fake = self
 
@@ -108,10 +109,18 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def handle(self) -> None:
+            protocol_version = "HTTP/1.1"  # as Slack: a connection serves many calls
+            disable_nagle_algorithm = True  # the answer leaves at once, as Slack's does
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
+            def handle_one_request(self) -> None:  # (a TLS handshake: in the first)
                 began = time.thread_time()
                 try:
-                    super().handle()
+                    super().handle_one_request()
                 finally:
                     with fake._lock:
                         fake.cpu += time.thread_time() - began
