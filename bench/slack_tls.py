@@ -14,21 +14,17 @@ clients post the same message, alternating in batches:
   connection and a new TLS context (the system's CAs read again) per call.
 
 :func:`cpu_per_call` measures the CPU of the calling thread. :func:`wall_per_call`
-measures the time a call takes when the stand-in is a round trip away: a relay on
-127.0.0.1 holds every chunk for half the round trip each way. It cannot hold TCP's
-own handshake (the client's connect is answered by the relay at once), so what a
-new connection costs there is one round trip less than on a real network.
+measures the time a call takes when the stand-in is a round trip away
+(``hostnet.bot.testing.relay``: a new connection there costs one round trip less
+than on a real network, as TCP's own handshake is not held).
 """
 
 from __future__ import annotations
 
 import os
-import queue
-import socket
 import ssl
 import statistics
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -47,14 +43,15 @@ BLOCKS = [
 
 
 @contextmanager
-def stand_in() -> Iterator[Any]:
-    """The stand-in over TLS, trusted through ``SSL_CERT_FILE`` while inside."""
+def stand_in(away: float = 0.0) -> Iterator[Any]:
+    """The stand-in over TLS (``away`` seconds of round trip), trusted through
+    ``SSL_CERT_FILE`` while inside."""
     from hostnet.bot.testing.fakeslack import FakeSlack
     from hostnet.bot.testing.tls import StandInAuthority
 
     with tempfile.TemporaryDirectory(prefix="hostnet-bench-tls-") as tmp:
         authority = StandInAuthority(Path(tmp))
-        fake = FakeSlack(tls=authority.server_context())
+        fake = FakeSlack(tls=authority.server_context(), away=away)
         try:
             with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(authority.bundle)}):
                 yield fake
@@ -123,68 +120,7 @@ def wall_per_call(rtt: float = 0.040, calls: int = 10, batches: int = 3) -> dict
             client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
         return (time.monotonic() - began) / calls
 
-    with stand_in() as fake, DelayRelay(fake.server.server_port, rtt) as relay:
-        made = clients(f"https://127.0.0.1:{relay.port}/api/")
+    with stand_in(away=rtt) as fake:
+        made = clients(fake.api_url)
         del made["as it comes"]  # (the same round trips as "one context")
         return _alternate(batch, made, batches)
-
-
-class DelayRelay:
-    """A TCP relay on 127.0.0.1 to ``port``: each chunk is passed on ``rtt / 2`` after
-    it arrived, in order, in each direction (a link with that round trip)."""
-
-    def __init__(self, port: int, rtt: float) -> None:
-        self.target, self.delay = port, rtt / 2
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def __enter__(self) -> DelayRelay:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.listener.close()
-        for sock in self.sockets:
-            sock.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                near, _ = self.listener.accept()
-            except OSError:
-                return
-            far = socket.create_connection(("127.0.0.1", self.target))
-            for sock in (near, far):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.sockets.append(sock)
-            self._pipe(near, far)
-            self._pipe(far, near)
-
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
-        held: queue.Queue[tuple[float, bytes]] = queue.Queue()
-
-        def read() -> None:
-            while True:
-                try:
-                    data = source.recv(65536)
-                except OSError:
-                    data = b""
-                held.put((time.monotonic() + self.delay, data))
-                if not data:
-                    return
-
-        def write() -> None:
-            while True:
-                due, data = held.get()
-                time.sleep(max(0.0, due - time.monotonic()))
-                try:
-                    if not data:
-                        sink.shutdown(socket.SHUT_WR)
-                        return
-                    sink.sendall(data)
-                except OSError:
-                    return
-
-        threading.Thread(target=read, daemon=True).start()
-        threading.Thread(target=write, daemon=True).start()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workshop_labs import ByHand
-from workshop_round import SLACK_OVER_TLS, Round
+from workshop_round import SLACK_AWAY, SLACK_OVER_TLS, Round
 
 from hostnet.bot.slack import BURST
 
@@ -100,6 +100,13 @@ def report(out: Outcome, interval: float) -> str:
             "over TLS, as Slack does (a test authority's certificate, trusted with the system's CAs)"
             if SLACK_OVER_TLS
             else "over plain HTTP (HOSTNET_BENCH_SLACK=http): no TLS context or handshake"
+        )
+        + (
+            f", {SLACK_AWAY * 1000:.0f} ms of round trip away (HOSTNET_BENCH_SLACK_RTT_MS; a relay "
+            "on loopback holds each chunk half of it each way)"
+            if SLACK_AWAY
+            else ", on this machine's loopback (HOSTNET_BENCH_SLACK_RTT_MS=40 puts it a 40 ms "
+            "round trip away, as Slack is from a bot)"
         ),
         "- CPU: \"bot\" is the bot's work in this process (bolt handling the learners' requests, "
         "the lessons, the calls to Slack's Web API); the Slack stand-in and the learners, which "

@@ -4,7 +4,9 @@ The bot is the real bolt App built as ``hostnet-bot`` builds it, its Web API
 pointed at the stand-in for Slack of hostnet.bot.testing, over TLS as to Slack
 (a test authority's certificate, trusted through ``SSL_CERT_FILE`` with the
 system's CAs: the bot pays for its contexts and handshakes; ``HOSTNET_BENCH_SLACK=http``
-for plain HTTP, as the bench spoke before); the learners are
+for plain HTTP, as the bench spoke before), on loopback or, with
+``HOSTNET_BENCH_SLACK_RTT_MS``, that many milliseconds of round trip away
+(hostnet.bot.testing.relay), as Slack is from a bot; the learners are
 hostnet.bot.testing.workshop's. After the round, what is wrong is reported:
 a learner who did not finish (with their evidence), a broken invariant of the
 bot's state, a lab still leased, and the near misses (an ephemeral, a ⚠️, a
@@ -79,11 +81,14 @@ def _authority(work: Path) -> StandInAuthority:
 
 
 SLACK_OVER_TLS = os.environ.get("HOSTNET_BENCH_SLACK", "tls") != "http"
+SLACK_AWAY = float(os.environ.get("HOSTNET_BENCH_SLACK_RTT_MS") or 0) / 1000  # its round trip
 
 
 def slack_stand_in(work: Path) -> FakeSlack:
-    """The stand-in for Slack: over TLS with a certificate the bot trusts (or plain HTTP)."""
-    return FakeSlack(tls=_authority(work).server_context() if SLACK_OVER_TLS else None)
+    """The stand-in for Slack: over TLS with a certificate the bot trusts (or plain HTTP),
+    on loopback or SLACK_AWAY seconds of round trip away."""
+    tls = _authority(work).server_context() if SLACK_OVER_TLS else None
+    return FakeSlack(tls=tls, away=SLACK_AWAY)
 
 
 def run_round(labs: list[Any], n: int, interval: float, work: Path, image: str) -> Round:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .relay import DelayRelay
 from .requests import BOT_USER, TEAM
 
 
@@ -88,9 +89,12 @@ class FakeSlack:
     File uploads as Slack does them: ``files.getUploadURLExternal`` gives an
     upload URL (here on this server) and a file id, the bytes are POSTed there,
     ``files.completeUploadExternal`` shares the file in a channel or thread.
+
+    ``away``: the round trip, in seconds, between a client and this stand-in (a
+    :class:`~.relay.DelayRelay` in front of it), as Slack is away from a bot.
     """
 
-    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None, away: float = 0.0) -> None:
         self.started = time.monotonic()  # the evidence's times count from here
         self.calls: list[Call] = []
         self.inbound: list[Inbound] = []  # what the harness sent the bot
@@ -100,7 +104,7 @@ class FakeSlack:
         self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
         self._lock = threading.Lock()
         self.arrived = threading.Condition()  # notified after every call (waiting learners)
-        self.cpu = 0.0  # CPU seconds its request threads used (a benchmark keeps it apart)
+        self._cpu = 0.0  # CPU seconds of its request threads
         self.connections = 0  # connections accepted (a client that keeps them open: few)
         self._ts = itertools.count(1)
         fake = self
@@ -123,7 +127,7 @@ class FakeSlack:
                     super().handle_one_request()
                 finally:
                     with fake._lock:
-                        fake.cpu += time.thread_time() - began
+                        fake._cpu += time.thread_time() - began
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -163,10 +167,17 @@ class FakeSlack:
                 self.server.socket, server_side=True, do_handshake_on_connect=False
             )
             scheme = "https"
-        self.base = f"{scheme}://127.0.0.1:{self.server.server_port}"
+        self.relay = DelayRelay(self.server.server_port, away) if away else None
+        port = self.server.server_port if self.relay is None else self.relay.port
+        self.base = f"{scheme}://127.0.0.1:{port}"
         self.api_url = self.base + "/api/"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds its request threads (and its relay's) used: a benchmark keeps it apart."""
+        return self._cpu + (self.relay.cpu if self.relay is not None else 0.0)
 
     def answer(self, path: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         method = path.rsplit("/", 1)[-1] if path.startswith("/api/") else "response_url"
@@ -260,6 +271,8 @@ class FakeSlack:
             ]
 
     def close(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
         self.server.shutdown()
         self.server.server_close()
 
