@@ -48,6 +48,7 @@ class DelayRelay:
                 self._sockets += [near, far]
             self._pipe(near, far)
             self._pipe(far, near)
+            self._count()
 
     def _count(self) -> None:
         """Add the calling thread's CPU since its last count."""
