@@ -31,11 +31,13 @@ import time
 import urllib.error
 import urllib.request
 import urllib.response
+from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 IDLE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 MAX_IDLE = 16  # idle connections kept open, all hosts together (the oldest go first)
+MAX_HOSTS = 4  # hosts kept (a bot has one; beyond, the one kept longest is let go)
 
 Key = tuple[str, str]  # (scheme, host[:port])
 
@@ -46,13 +48,21 @@ class _KeepAlive(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self._kept: dict[str, ssl.SSLContext] = {}  # host[:port] → its TLS context
+        self._kept: OrderedDict[str, ssl.SSLContext] = OrderedDict()  # host[:port] → context
         self._idle: list[tuple[Key, float, http.client.HTTPConnection]] = []  # oldest first
 
     def keep(self, host: str, context: ssl.SSLContext) -> None:
         with self._lock:
             self._kept[host] = context
+            self._kept.move_to_end(host)
             self._context = context  # urllib's own HTTPS opens (other hosts) use it too
+            gone = set()
+            while len(self._kept) > MAX_HOSTS:  # (a context holds the CAs: about 1 MB)
+                gone.add(self._kept.popitem(last=False)[0])
+            stale = [conn for (_, h), _, conn in self._idle if h in gone]
+            self._idle = [item for item in self._idle if item[0][1] not in gone]
+        for conn in stale:
+            conn.close()
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         if req.host in self._kept:

@@ -165,3 +165,16 @@ def test_a_host_that_refuses_is_a_urlerror_as_with_urllib(kept: Server) -> None:
     with pytest.raises(urllib.error.URLError) as refused:
         kept.get("/")
     assert isinstance(refused.value.reason, ConnectionRefusedError)
+
+
+def test_only_the_latest_hosts_are_kept(kept: Server) -> None:
+    """Each kept host holds a TLS context (the CAs: about 1 MB); a process that makes
+    clients for many hosts (the tests, the bench) keeps only the latest few."""
+    assert kept.get("/") == "/"
+    for port in range(keepalive.MAX_HOSTS):
+        context = keepalive.ssl.create_default_context()
+        keepalive.reuse_connections(f"https://127.0.0.1:{40000 + port}/api/", context)
+    assert len(keepalive._handler._kept) == keepalive.MAX_HOSTS
+    assert kept.get("/again") == "/again"  # let go: opened as urllib opens it, and closed
+    assert kept.connection_headers == [None, "close"]
+    assert kept.connections == 2
