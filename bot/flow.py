@@ -11,6 +11,7 @@ types reaches a shell.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -97,23 +98,47 @@ class LessonFlow:
 
         While it runs, the watch (``watch.py``) updates its message with the time
         elapsed, and lets it go if it outlives its time limit and the backstop.
+        The "running" line goes out as the step starts, not before it: it is
+        cosmetic, and waiting for it would add a round trip to Slack to every click.
+        Every later line on the message waits for it, so it never overwrites one.
         """
         s = self._core.session(session_id)
         assert s.lab is not None
-        lab = s.lab
         lesson = self._core.lesson_of(s)
         index = s.step_index
 
         def status(text: str) -> None:
             self._core.update(s, message_ts, ui.step_status(lesson, index, text))
 
-        status(f"⏳ running on *{esc(lab)}*…")
-        ticket = self._watch.watch(
-            s.id,
-            lesson.steps[index].timeout,
-            lambda took: status(ui.still_running(lab, took)),
-            lambda took: self.overdue(s, lesson, message_ts, took),
+        running = threading.Thread(
+            target=status, args=(f"⏳ running on *{esc(s.lab)}*…",), name="hostnet-running"
         )
+        running.start()
+        try:
+            self._run(s, lesson, message_ts, status, running)
+        finally:
+            running.join()  # (before a failure's line too: failures.py)
+
+    def _run(
+        self,
+        s: Session,
+        lesson: Lesson,
+        message_ts: str,
+        status: Callable[[str], None],
+        running: threading.Thread,
+    ) -> None:
+        assert s.lab is not None
+        lab, index = s.lab, s.step_index
+
+        def still_running(took: float) -> None:
+            if not running.is_alive():  # (else the watch's next look shows it)
+                status(ui.still_running(lab, took))
+
+        def let_go(took: float) -> None:
+            running.join()
+            self.overdue(s, lesson, message_ts, took)
+
+        ticket = self._watch.watch(s.id, lesson.steps[index].timeout, still_running, let_go)
         transcript = ui.Transcript()
         try:
             session = self._session(s, lesson, self._core.connections.get(lab), transcript)
@@ -128,6 +153,7 @@ class LessonFlow:
             self._core.post_quietly(s, ui.late_result(index, lab, ticket.elapsed, outcome.passed))
             return
         took = f" ({outcome.command.duration:.1f} s)" if outcome.command else ""
+        running.join()
         status(
             f"✓ passed on *{esc(lab)}*{took}"
             if outcome.passed

@@ -102,6 +102,7 @@ class FakeSlack:
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with
         self.rate_limited: dict[str, int] = {}  # method → how many 429s to answer first
         self.dropped: dict[str, int] = {}  # method → how many calls to drop unanswered first
+        self.slow: dict[str, float] = {}  # method → seconds each call's answer is held back
         self._lock = threading.Lock()
         self.arrived = threading.Condition()  # notified after every call (waiting learners)
         self._cpu = 0.0  # CPU seconds of its request threads
@@ -199,6 +200,7 @@ class FakeSlack:
             if method in ("chat.postMessage", "chat.postEphemeral"):
                 ts = f"1700000000.{next(self._ts):06d}"
             self.calls.append(Call(method, args, ts))
+        time.sleep(self.slow.get(method, 0.0))
         if method == "auth.test":
             body = {
                 "ok": True,

@@ -199,3 +199,23 @@ def test_a_channel_the_bot_is_not_in_gets_a_readable_reply(
     del fake_slack.errors["chat.postMessage"]
     bot.slash(ALICE, "start 1")  # the failed attempt holds neither a lab nor a session
     assert "Step 1 of 2" in bot.step_message(ALICE).text()
+
+
+def test_a_step_runs_without_waiting_for_its_running_line(
+    make_bot, echo_lessons, fake_slack
+) -> None:
+    """The "⏳ running" line is cosmetic: the command starts while Slack answers it,
+    and the result's line waits for it (so "running" never overwrites the verdict)."""
+    echo_lessons()
+    bot = make_bot(variables={"word": "hi"})
+    bot.slash(ALICE, "start 1")
+    step = bot.step_message(ALICE)
+    fake_slack.slow["chat.update"] = 2.0  # each answer held back
+    result = bot.run_step(ALICE)
+    assert "✓ *Step 1 passed* on lab-01" in result.text()
+
+    running, verdict = [c for c in fake_slack.of("chat.update") if c.args["ts"] == step.ts][:2]
+    assert "⏳ running on *lab-01*…" in running.text() and "✓ passed" in verdict.text()
+    [ran] = [r for r in bot.labs.history if r.command == "echo first hi"]
+    assert ran.started < running.at + 2.0  # before Slack answered the running line
+    assert verdict.at >= running.at + 2.0  # after it did
