@@ -3,8 +3,8 @@
 slack_sdk's ``WebClient`` makes its calls with urllib, which opens a connection
 per request and asks the server to close it (``Connection: close``). Against
 Slack, over HTTPS, every Web API call then pays a TCP connect and a TLS handshake:
-two round trips more of waiting than on an open connection, and 1.7 ms more of
-the bot's CPU here (bench/slack_tls.py). A learner's lesson 1 makes 33 calls.
+two round trips or more of waiting than on an open connection, and 1.7 ms more
+of the bot's CPU here (bench/slack_tls.py). A learner's lesson 1 makes 33 calls.
 
 :func:`reuse_connections` makes urllib's default opener (the one ``urlopen``
 uses when given no context, as slack_sdk calls it when its ``ssl`` is None) keep
@@ -148,11 +148,12 @@ def _closed_by_server(conn: http.client.HTTPConnection) -> bool:
         return True
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return True
+    poller = select.poll()  # (select.select cannot take a descriptor above 1023)
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 _handler = _KeepAlive()
