@@ -39,9 +39,13 @@ class DelayRelay:
         while True:
             try:
                 near, _ = self.listener.accept()
-                far = socket.create_connection(("127.0.0.1", self.target))
             except OSError:
                 return  # closed
+            try:
+                far = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:  # nothing there (any more): this connection ends at once
+                near.close()
+                continue
             for sock in (near, far):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:

@@ -4,6 +4,7 @@ misbehave the ways a keep-alive client must survive."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -78,7 +79,7 @@ class Server:
 def kept(request: pytest.FixtureRequest) -> Iterator[Server]:
     """A Server whose connections the default opener keeps (``indirect`` options)."""
     server = Server(**getattr(request, "param", {}))
-    keepalive.reuse_connections(server.url, keepalive.ssl.create_default_context())
+    keepalive.reuse_connections(server.url, ssl.create_default_context())
     yield server
     server.close()
 
@@ -172,7 +173,7 @@ def test_only_the_latest_hosts_are_kept(kept: Server) -> None:
     clients for many hosts (the tests, the bench) keeps only the latest few."""
     assert kept.get("/") == "/"
     for port in range(keepalive.MAX_HOSTS):
-        context = keepalive.ssl.create_default_context()
+        context = ssl.create_default_context()
         keepalive.reuse_connections(f"https://127.0.0.1:{40000 + port}/api/", context)
     assert len(keepalive._handler._kept) == keepalive.MAX_HOSTS
     assert kept.get("/again") == "/again"  # let go: opened as urllib opens it, and closed
