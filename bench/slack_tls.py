@@ -96,31 +96,28 @@ def _alternate(
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def cpu_per_call(calls: int = 20, batches: int = 7) -> dict[str, float]:
-    """Median CPU seconds per call of the calling thread, per client."""
+def _batch(clock: Callable[[], float], calls: int) -> Callable[[Any], float]:
+    """A batch of ``calls`` posts by one client, as ``clock``'s seconds per call."""
     from hostnet.bot.testing.requests import CHANNEL
 
     def batch(client: Any) -> float:
-        began = time.thread_time()
+        began = clock()
         for _ in range(calls):
             client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
-        return (time.thread_time() - began) / calls
+        return (clock() - began) / calls
 
+    return batch
+
+
+def cpu_per_call(calls: int = 20, batches: int = 7) -> dict[str, float]:
+    """Median CPU seconds per call of the calling thread, per client."""
     with stand_in() as fake:
-        return _alternate(batch, clients(fake.api_url), batches)
+        return _alternate(_batch(time.thread_time, calls), clients(fake.api_url), batches)
 
 
 def wall_per_call(rtt: float = 0.040, calls: int = 10, batches: int = 3) -> dict[str, float]:
     """Median seconds per call with the stand-in ``rtt`` away: kept vs one context."""
-    from hostnet.bot.testing.requests import CHANNEL
-
-    def batch(client: Any) -> float:
-        began = time.monotonic()
-        for _ in range(calls):
-            client.chat_postMessage(channel=CHANNEL, text="t", blocks=BLOCKS)
-        return (time.monotonic() - began) / calls
-
     with stand_in(away=rtt) as fake:
         made = clients(fake.api_url)
         del made["as it comes"]  # (the same round trips as "one context")
-        return _alternate(batch, made, batches)
+        return _alternate(_batch(time.monotonic, calls), made, batches)
